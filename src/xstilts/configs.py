@@ -1,0 +1,88 @@
+"""Named configurations as overrides of params.yaml, run as DVC experiments.
+
+    python -m xstilts.configs configs/real-cpu.yaml --run            # dvc exp run -n real-cpu -S ...
+    python -m xstilts.configs configs/real-cpu.yaml --run --queue    # queue it instead
+    python -m xstilts.configs configs/real-cpu.yaml                  # just print the dvc command
+
+A configuration file holds only the keys that differ from params.yaml (the offline default), so the
+three configurations cannot drift apart silently. Keys absent from params.yaml are added with
+Hydra's `+key=value` form, which `dvc exp run -S` understands.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from xstilts.errors import XstiltsError, cli_errors
+from xstilts.params import load_params
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Dotted keys of every leaf; a list or an empty mapping is a leaf."""
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            yield from flatten(value, dotted + ".")
+        else:
+            yield dotted, value
+
+
+def _has_key(params: Mapping[str, Any], dotted: str) -> bool:
+    node: Any = params
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _format(value: Any) -> str:
+    # Hydra override grammar: JSON-like lists and scalars, no spaces (the flags are word-split).
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def override_flags(overrides: Mapping[str, Any], params: Mapping[str, Any]) -> list[str]:
+    flags = []
+    for key, value in flatten(overrides):
+        text = _format(value)
+        if any(c.isspace() for c in text):
+            raise XstiltsError(f"{key}: values with whitespace cannot be passed as -S flags")
+        flags += ["-S", f"{'' if _has_key(params, key) else '+'}{key}={text}"]
+    return flags
+
+
+def exp_run_command(config: Path, params_path: str, name: str | None, queue: bool) -> list[str]:
+    flags = override_flags(load_params(config), load_params(params_path))
+    return ["dvc", "exp", "run", "-n", name or config.stem, *(["--queue"] if queue else []), *flags]
+
+
+@click.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--run", "execute", is_flag=True, help="run the experiment (default: print the command)")
+@click.option("--queue", is_flag=True, help="queue the experiment (start it with `dvc queue start`)")
+@click.option("--name", default=None, help="experiment name (default: the config file's stem)")
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@cli_errors
+def main(config: Path, execute: bool, queue: bool, name: str | None, params_path: str) -> None:
+    """The `dvc exp run` command that applies CONFIG on top of params.yaml."""
+    command = exp_run_command(config, params_path, name, queue)
+    if not execute:
+        click.echo(shlex.join(command))
+        return
+    # A list of arguments, no shell: override values never reach a shell.
+    raise SystemExit(subprocess.call(command))
+
+
+if __name__ == "__main__":
+    main()

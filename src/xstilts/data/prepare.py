@@ -1,0 +1,203 @@
+"""Prepare a task's canonical splits once, for every later stage to reuse.
+
+    python stages/prepare.py --task pawsx --out data/prepared/pawsx
+
+Output: `<out>/<split>/<lang>.jsonl` (canonical rows, see `sources.py`) and `<out>/manifest.json`
+(source, files, counts, label counts). Subsampling and hold-out are seeded by example id, never by
+row order, so the same ids are chosen in every language of a parallel split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xstilts.data.registry import DATASETS, MIXTURES, NO_INTERMEDIATE, DatasetSpec
+from xstilts.data.sources import Example, HubSource, LocalSource, read_split
+from xstilts.errors import ParamsError, XstiltsError
+from xstilts.io import atomic_dir, write_json, write_jsonl
+
+# split -> lang -> rows
+Splits = dict[str, dict[str, list[Example]]]
+
+
+@dataclass(frozen=True)
+class PrepareConfig:
+    """Sampling params of one task (`target.data` or `intermediate.data` in params.yaml)."""
+
+    max_examples: Mapping[str, int] = field(default_factory=dict)  # split -> cap, 0 = all
+    holdout: float = 0.1  # share of train held out as validation where a source has none
+    seed: int = 13
+
+    @classmethod
+    def from_params(cls, section: Mapping, key: str, seed: int) -> PrepareConfig:
+        max_examples = dict(section.get("max_examples") or {})
+        for split, n in max_examples.items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ParamsError(f"{key}.max_examples.{split}", f"must be an integer >= 0 (0 = all), got {n!r}")
+        holdout = section.get("holdout", 0.1)
+        if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or not 0 < holdout < 1:
+            raise ParamsError(f"{key}.holdout", f"must be a share strictly between 0 and 1, got {holdout!r}")
+        return cls(max_examples=max_examples, holdout=float(holdout), seed=seed)
+
+
+def _rank(tag: str, seed: int, ident: str) -> bytes:
+    return hashlib.sha256(f"{tag}\0{seed}\0{ident}".encode()).digest()
+
+
+def subsample(rows: Sequence[Example], n: int, seed: int) -> list[Example]:
+    """At most n rows chosen by a seeded hash of the id, in their original order (0 = all)."""
+    if n <= 0 or n >= len(rows):
+        return list(rows)
+    keep = {r["id"] for r in sorted(rows, key=lambda r: _rank("sample", seed, r["id"]))[:n]}
+    return [r for r in rows if r["id"] in keep]
+
+
+def split_holdout(rows: Sequence[Example], share: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """(train, held-out) by a seeded hash of the first sentence: pairs sharing a premise (XNLI and
+    ANLI write several hypotheses per premise) stay on one side, so the held-out part is unseen."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(r["sentence1"], []).append(i)
+    if len(groups) < 2:
+        raise XstiltsError(f"cannot hold out a validation share from {len(rows)} example(s) with {len(groups)} premise(s)")
+    target = max(1, round(share * len(rows)))
+    held: set[int] = set()
+    for key in sorted(groups, key=lambda g: _rank("holdout", seed, g)):
+        if len(held) >= target or len(held) + len(groups[key]) >= len(rows):
+            break
+        held.update(groups[key])
+    return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
+
+
+def _languages(spec: DatasetSpec, split: str, languages: Sequence[str]) -> tuple[str, ...]:
+    own = spec.splits[split].languages
+    return tuple(own) if own is not None else tuple(languages)
+
+
+def read_dataset(spec: DatasetSpec, source: LocalSource | HubSource, languages: Sequence[str],
+                 cfg: PrepareConfig) -> Splits:
+    """Read, hold out and subsample every split of one dataset."""
+    splits: Splits = {}
+    for name, split in spec.splits.items():
+        if not source.has_split(split, name):
+            continue
+        splits[name] = {lang: read_split(source, spec, name, lang) for lang in _languages(spec, name, languages)}
+    for name, split in spec.splits.items():
+        if name in splits:
+            continue
+        # A split this source lacks (ANLI/XNLI-en validation locally): carve it out of train.
+        train_by_lang = splits["train"]
+        splits["train"], splits[name] = {}, {}
+        for lang, rows in train_by_lang.items():
+            splits["train"][lang], splits[name][lang] = split_holdout(rows, cfg.holdout, cfg.seed)
+    for name, by_lang in splits.items():
+        cap = cfg.max_examples.get(name, 0)
+        for lang, rows in by_lang.items():
+            by_lang[lang] = subsample(rows, cap, cfg.seed)
+    return splits
+
+
+def mix(parts: Mapping[str, Splits], cap: int, seed: int) -> Splits:
+    """Examples-proportional mixture: each part capped at `cap` (validation at cap // 10), ids
+    prefixed with the part's name, the union shuffled once with the seed."""
+    mixed: Splits = {}
+    for split in ("train", "validation"):
+        part_cap = cap if split == "train" else cap // 10
+        rows = [
+            {**r, "id": f"{name}:{r['id']}"}
+            for name, splits in parts.items()
+            for r in subsample(splits[split]["en"], part_cap, seed)
+        ]
+        random.Random(seed).shuffle(rows)
+        mixed[split] = {"en": rows}
+    return mixed
+
+
+def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence[str], cfg: PrepareConfig,
+                 task_key: str) -> tuple[Splits, dict]:
+    """All splits of a task (a dataset, a mixture, or `none`) plus the manifest describing them."""
+    if task == NO_INTERMEDIATE:
+        return {}, {"task": task, "note": "baseline: no intermediate training data"}
+    if task in DATASETS:
+        spec = DATASETS[task]
+        splits = read_dataset(spec, source, languages, cfg)
+        labels = spec.labels
+        note = spec.note if source.name == "local" else ""
+    elif task in MIXTURES:
+        mixture = MIXTURES[task]
+        label_sets = {DATASETS[p].labels for p in mixture.parts}
+        if len(label_sets) != 1:
+            raise XstiltsError(f"mixture {task}: parts {mixture.parts} have different label sets")
+        parts = {p: read_dataset(DATASETS[p], source, languages, cfg) for p in mixture.parts}
+        splits = mix(parts, mixture.cap, cfg.seed)
+        splits = {s: {lang: subsample(r, cfg.max_examples.get(s, 0), cfg.seed) for lang, r in by.items()}
+                  for s, by in splits.items()}
+        labels = label_sets.pop()
+        note = mixture.note
+    else:
+        known = ", ".join([NO_INTERMEDIATE, *DATASETS, *MIXTURES])
+        raise ParamsError(task_key, f"unknown task {task!r}; known: {known}")
+    for split, by_lang in splits.items():
+        for lang, rows in by_lang.items():
+            if not rows:
+                raise XstiltsError(f"{task} {split}/{lang}: no examples left after filtering and sampling")
+    manifest = {
+        "task": task,
+        "source": source.name,
+        "labels": list(labels),
+        "note": note,
+        "seed": cfg.seed,
+        "splits": {
+            split: {
+                lang: {"examples": len(rows), "label_counts": {labels[k]: v for k, v in sorted(Counter(r["label"] for r in rows).items())}}
+                for lang, rows in by_lang.items()
+            }
+            for split, by_lang in splits.items()
+        },
+    }
+    return splits, manifest
+
+
+def write_prepared(splits: Splits, manifest: dict, out_dir: Path) -> None:
+    """Write `<out>/<split>/<lang>.jsonl` and `<out>/manifest.json` as one atomic directory."""
+    with atomic_dir(out_dir) as tmp:
+        for split, by_lang in splits.items():
+            for lang, rows in by_lang.items():
+                write_jsonl(tmp / split / f"{lang}.jsonl", rows)
+        write_json(tmp / "manifest.json", manifest)
+
+
+def prepare_from_params(params: Mapping, task: str, role: str) -> tuple[Splits, dict]:
+    """Read the params a prepare stage depends on and prepare `task` for `role` (target or
+    intermediate): `data.source`, `data.local_dir`, `data.seed`, `<role>.data`, and for the target
+    task (the only per-language one) `languages`."""
+    from xstilts.data.sources import make_source
+    from xstilts.params import lookup
+
+    if role not in ("target", "intermediate"):
+        raise ValueError(role)
+    key = f"{role}.data"
+    section = lookup(params, key) or {}
+    if not isinstance(section, Mapping):
+        raise ParamsError(key, "expected a mapping")
+    seed = lookup(params, "data.seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ParamsError("data.seed", f"expected an integer, got {seed!r}")
+    overrides = section.get("local") or {}
+    if not isinstance(overrides, Mapping) or not all(
+        isinstance(v, list) and all(isinstance(p, str) for p in v) for v in overrides.values()
+    ):
+        raise ParamsError(f"{key}.local", "expected a mapping of split name to a list of relative paths")
+    cfg = PrepareConfig.from_params({k: v for k, v in section.items() if k != "local"}, key, seed)
+    unknown = sorted(set(section) - {"max_examples", "holdout", "local"})
+    if unknown:
+        raise ParamsError(f"{key}.{unknown[0]}", "unknown key; known keys: max_examples, holdout, local")
+    source = make_source(lookup(params, "data.source"), lookup(params, "data.local_dir"), overrides)
+    languages = lookup(params, "languages") if role == "target" else ("en",)
+    task_key = "intermediate.tasks" if role == "intermediate" else "target"
+    return prepare_task(task, source, languages, cfg, task_key)

@@ -1,0 +1,189 @@
+"""The datasets xstilts knows, and where each canonical split comes from in each source.
+
+A task is one `DatasetSpec` entry: adding an intermediate task (or a mixture of several) is one more
+entry here, never an edit to a stage. Each canonical split is written per language as
+`data/prepared/<dataset>/<split>/<lang>.jsonl`; `{lang}` in a path or Hub config expands to the
+language.
+
+Sources:
+* `hub`     — `datasets.load_dataset(path, config, split=...)`; rows labelled -1 are dropped.
+* `local`   — a directory laid out like `../shared/data` (`<dataset>/<config>/<split>.jsonl[.gz]`) or like
+              the original PAWS-X release (`x-final/<lang>/{train,dev_2k,test_2k}.tsv`); the first
+              candidate path that exists is read.
+* `fixture` — the small sample committed in `data/fixture` (same layout as `local`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+
+# Sentinel for a split that a source lacks: carved deterministically out of the train split.
+HOLDOUT = "holdout"
+
+
+@dataclass(frozen=True)
+class HubPart:
+    """One Hub split: `load_dataset(path, config, split=split)`."""
+
+    path: str
+    config: str | None
+    split: str
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """Where one canonical split comes from, per source.
+
+    `local`/`fixture` hold candidate groups: each inner tuple lists alternative relative paths (without
+    extension) of which the first that exists is read; the groups are concatenated. A value of
+    HOLDOUT means the split is carved out of `train` for that source.
+    """
+
+    languages: tuple[str, ...] | None  # None: every language in params `languages`
+    hub: tuple[HubPart, ...] | str
+    local: tuple[tuple[str, ...], ...] | str
+    fixture: tuple[tuple[str, ...], ...] | str
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    kind: str  # "paraphrase" | "nli"
+    labels: tuple[str, ...]  # label names by id
+    fields: tuple[str, str]  # the two text fields in the source rows
+    splits: dict[str, SplitSpec]
+    # Hub datasets whose text fields have other names than `fields`.
+    hub_fields: tuple[str, str] | None = None
+    note: str = ""
+
+    @property
+    def num_labels(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """Several NLI datasets trained on as one task (X-STILTs' multi-task intermediate setting).
+
+    Sampling rule: examples-proportional mixing with a per-dataset cap (`cap` examples at most from
+    each part, taken by the seeded subsample), then one seeded shuffle of the union. Validation is the
+    union of the parts' validation splits (each capped at `cap // 10`). Label spaces must agree.
+    """
+
+    name: str
+    parts: tuple[str, ...]
+    cap: int = 0  # 0: no cap
+    note: str = ""
+
+
+def _en(*group: str) -> tuple[tuple[str, ...], ...]:
+    return (group,)
+
+
+_PAWSX = DatasetSpec(
+    name="pawsx",
+    kind="paraphrase",
+    labels=("not_paraphrase", "paraphrase"),
+    fields=("sentence1", "sentence2"),
+    splits={
+        "train": SplitSpec(
+            languages=("en",),
+            hub=(HubPart("google-research-datasets/paws-x", "en", "train"),),
+            local=_en("pawsx/en/train", "x-final/en/train"),
+            fixture=_en("pawsx/en/train"),
+        ),
+        "validation": SplitSpec(
+            languages=None,
+            hub=(HubPart("google-research-datasets/paws-x", "{lang}", "validation"),),
+            local=_en("pawsx/{lang}/validation", "x-final/{lang}/dev_2k"),
+            fixture=_en("pawsx/{lang}/validation"),
+        ),
+        "test": SplitSpec(
+            languages=None,
+            hub=(HubPart("google-research-datasets/paws-x", "{lang}", "test"),),
+            local=_en("pawsx/{lang}/test", "x-final/{lang}/test_2k"),
+            fixture=_en("pawsx/{lang}/test"),
+        ),
+    },
+)
+
+_NLI_LABELS = ("entailment", "neutral", "contradiction")
+_NLI_FIELDS = ("premise", "hypothesis")
+# Every English NLI task reads the one small NLI sample in the fixture: the fixture exercises the
+# pipeline, it makes no claim about any real dataset.
+_FIXTURE_NLI_TRAIN = _en("nli/en/train")
+_FIXTURE_NLI_VAL = _en("nli/en/validation")
+
+
+def _nli(name: str, hub_train: tuple[HubPart, ...], hub_val: tuple[HubPart, ...],
+         local_train: tuple[tuple[str, ...], ...], local_val: tuple[tuple[str, ...], ...] | str,
+         note: str = "") -> DatasetSpec:
+    return DatasetSpec(
+        name=name,
+        kind="nli",
+        labels=_NLI_LABELS,
+        fields=_NLI_FIELDS,
+        splits={
+            "train": SplitSpec(("en",), hub_train, local_train, _FIXTURE_NLI_TRAIN),
+            "validation": SplitSpec(("en",), hub_val, local_val, _FIXTURE_NLI_VAL),
+        },
+        note=note,
+    )
+
+
+_ANLI_ROUNDS = ("r1", "r2", "r3")
+
+DATASETS: dict[str, DatasetSpec] = {
+    "pawsx": _PAWSX,
+    "anli": _nli(
+        "anli",
+        hub_train=tuple(HubPart("facebook/anli", None, f"train_{r}") for r in _ANLI_ROUNDS),
+        hub_val=tuple(HubPart("facebook/anli", None, f"dev_{r}") for r in _ANLI_ROUNDS),
+        # The local copy has no ANLI train split: train on dev+test of all rounds and hold out a
+        # seeded share for checkpoint selection (intermediate tasks are never evaluated on).
+        local_train=tuple((f"anli/{r}/{split}",) for r in _ANLI_ROUNDS for split in ("validation", "test")),
+        local_val=HOLDOUT,
+        note="local source: trains on ANLI dev+test (no train split available), holds out a share",
+    ),
+    "xnli_en": _nli(
+        "xnli_en",
+        hub_train=(HubPart("facebook/xnli", "en", "train"),),
+        hub_val=(HubPart("facebook/xnli", "en", "validation"),),
+        local_train=(("xnli/en/validation",), ("xnli/en/test",)),
+        local_val=HOLDOUT,
+        note="local source: XNLI-en validation+test (MNLI protocol) stand in for MNLI train; holds out a share",
+    ),
+    "mnli": _nli(
+        "mnli",
+        hub_train=(HubPart("nyu-mll/glue", "mnli", "train"),),
+        hub_val=(HubPart("nyu-mll/glue", "mnli", "validation_matched"),),
+        local_train=_en("mnli/en/train"),
+        local_val=_en("mnli/en/validation_matched", "mnli/en/validation"),
+    ),
+    "snli": _nli(
+        "snli",
+        hub_train=(HubPart("stanfordnlp/snli", None, "train"),),
+        hub_val=(HubPart("stanfordnlp/snli", None, "validation"),),
+        local_train=_en("snli/en/train"),
+        local_val=_en("snli/en/validation"),
+    ),
+}
+
+MIXTURES: dict[str, Mixture] = {
+    # The two NLI datasets available both on the Hub and in the local copy.
+    "nli_mix": Mixture("nli_mix", parts=("anli", "xnli_en"), cap=0,
+                       note="ANLI + XNLI-en, examples-proportional"),
+    "nli_all": Mixture("nli_all", parts=("anli", "xnli_en", "mnli", "snli"), cap=100_000,
+                       note="all four English NLI datasets, at most 100k examples from each"),
+}
+
+# The baseline: no intermediate phase, the target phase starts from the pretrained encoder.
+NO_INTERMEDIATE = "none"
+
+TARGET_DATASET = "pawsx"
+
+
+def intermediate_task_names() -> list[str]:
+    return [NO_INTERMEDIATE] + [n for n, s in DATASETS.items() if s.kind == "nli"] + list(MIXTURES)

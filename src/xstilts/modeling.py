@@ -1,0 +1,168 @@
+"""Loading checkpoints, tokenising sentence pairs once, and batched prediction.
+
+Shared by training (validation during fine-tuning) and evaluation. Weights load from safetensors
+only and no remote code is ever trusted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from xstilts.errors import XstiltsError
+
+# Offline by default: the pipeline never needs the network once `models/pretrained` exists.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def make_accelerator(mixed_precision: str, gradient_accumulation_steps: int = 1):
+    from accelerate import Accelerator
+
+    if mixed_precision == "fp16" and not torch.cuda.is_available():
+        raise XstiltsError("mixed_precision fp16 needs a GPU; use bf16 or no on a CPU")
+    return Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=gradient_accumulation_steps)
+
+
+def check_model_dir(path: Path, what: str) -> None:
+    if not (path / "config.json").is_file():
+        raise XstiltsError(f"{path}: not a model directory (no config.json) — {what}")
+    if not any(path.glob("*.safetensors")):
+        raise XstiltsError(f"{path}: no *.safetensors weights — {what} (only safetensors are loaded)")
+
+
+def load_tokenizer(path: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+
+
+def load_classifier(path: Path, num_labels: int | None = None, labels: Sequence[str] | None = None):
+    """A sequence classifier from `path`; with `labels`, the head is sized for them (fresh if the
+    checkpoint is an encoder without a head)."""
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    kwargs: dict[str, Any] = {}
+    if labels is not None:
+        kwargs = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {name: i for i, name in enumerate(labels)},
+        }
+    # "Some weights were newly initialized: classifier…" is the expected fresh head, not news.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            path, use_safetensors=True, trust_remote_code=False, **kwargs
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+
+
+@dataclass(frozen=True)
+class EncodedPairs:
+    """Token ids of sentence pairs (unpadded), their labels and lengths."""
+
+    input_ids: list[list[int]]
+    labels: list[int]
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(ids) for ids in self.input_ids]
+
+
+def encode_pairs(tokenizer, rows: Sequence[dict], max_length: int, label_key: str = "label") -> EncodedPairs:
+    """Tokenise (sentence1, sentence2) pairs once, truncating the longer side first; no padding
+    here — batches are padded to their own longest pair (dynamic padding)."""
+    enc = tokenizer(
+        [r["sentence1"] for r in rows],
+        [r["sentence2"] for r in rows],
+        truncation="longest_first",
+        max_length=max_length,
+        padding=False,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )
+    return EncodedPairs(input_ids=enc["input_ids"], labels=[int(r[label_key]) for r in rows])
+
+
+class PairCollator:
+    """Pads a batch to its longest pair; carries each example's index so that predictions made in
+    length-sorted order (and gathered across processes) go back to their rows."""
+
+    def __init__(self, pad_id: int, pad_to_multiple_of: int | None = None) -> None:
+        self.pad_id = pad_id
+        self.multiple = pad_to_multiple_of
+
+    def __call__(self, items: list[tuple[int, list[int], int]]) -> dict[str, torch.Tensor]:
+        width = max(len(ids) for _, ids, _ in items)
+        if self.multiple:
+            width = -(-width // self.multiple) * self.multiple
+        input_ids = torch.full((len(items), width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((len(items), width), dtype=torch.long)
+        for row, (_, ids, _) in enumerate(items):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            attention[row, : len(ids)] = 1
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention,
+            "labels": torch.tensor([label for _, _, label in items], dtype=torch.long),
+            "index": torch.tensor([i for i, _, _ in items], dtype=torch.long),
+        }
+
+
+class IndexedPairs(torch.utils.data.Dataset):
+    def __init__(self, pairs: EncodedPairs) -> None:
+        self.pairs = pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, i: int) -> tuple[int, list[int], int]:
+        return i, self.pairs.input_ids[i], self.pairs.labels[i]
+
+
+def sorted_loader(pairs: EncodedPairs, batch_size: int, pad_id: int, pad_to_multiple_of: int | None = None) -> DataLoader:
+    """Inference batches of similar length (longest first, so memory peaks at once): little padding."""
+    order = sorted(range(len(pairs)), key=lambda i: -len(pairs.input_ids[i]))
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    return DataLoader(IndexedPairs(pairs), batch_sampler=batches, collate_fn=PairCollator(pad_id, pad_to_multiple_of))
+
+
+@torch.inference_mode()
+def predict_logits(model, loader: DataLoader, accelerator, num_examples: int) -> np.ndarray:
+    """Logits for every example, in dataset order; gathered across processes without duplicates."""
+    model.eval()
+    out = None
+    seen = np.zeros(num_examples, dtype=bool)
+    for batch in loader:
+        index = batch.pop("index")
+        batch.pop("labels")
+        logits = model(**batch).logits.float()
+        logits, index = accelerator.gather_for_metrics((logits, index))
+        logits, index = logits.cpu().numpy(), index.cpu().numpy()
+        if out is None:
+            out = np.zeros((num_examples, logits.shape[1]), dtype=np.float32)
+        out[index] = logits
+        seen[index] = True
+    if out is None or not seen.all():
+        raise RuntimeError(f"prediction covered {int(seen.sum())} of {num_examples} examples")
+    return out
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

@@ -1,0 +1,108 @@
+"""Reading params.yaml: dotted lookups and typed dataclass sections with one-line errors.
+
+Stages read only the keys their dvc.yaml entry lists, so editing any other key reruns nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from xstilts.errors import ParamsError, XstiltsError
+
+T = TypeVar("T")
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise XstiltsError(f"{path}: params file not found") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise XstiltsError(f"{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    if not isinstance(data, dict):
+        raise XstiltsError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def lookup(params: Mapping[str, Any], key: str) -> Any:
+    """params["a"]["b"] for key "a.b"; a missing key is a ParamsError naming it."""
+    node: Any = params
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise ParamsError(key, "missing")
+        node = node[part]
+    return node
+
+
+def _check_type(value: Any, tp: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        if value not in typing.get_args(tp):
+            choices = ", ".join(map(str, typing.get_args(tp)))
+            raise ParamsError(key, f"{value!r} is not one of {choices}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            try:
+                return _check_type(value, arg, key)
+            except ParamsError:
+                continue
+        raise ParamsError(key, f"{value!r} has the wrong type (expected {tp})")
+    if tp is type(None):
+        if value is not None:
+            raise ParamsError(key, f"expected null, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ParamsError(key, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParamsError(key, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        # YAML reads 2e-5 as a string (PyYAML follows YAML 1.1): accept numeric strings too.
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ParamsError(key, f"expected a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParamsError(key, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ParamsError(key, f"expected a string, got {value!r}")
+        return value
+    return value
+
+
+def section(cls: type[T], params: Mapping[str, Any], key: str) -> T:
+    """Build dataclass `cls` from params[key]: unknown keys and wrong types are errors; missing keys
+    take the dataclass default. The dataclass may define `check(key)` for range checks."""
+    raw = lookup(params, key)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ParamsError(key, f"expected a mapping, got {raw!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ParamsError(f"{key}.{unknown[0]}", f"unknown key; known keys: {', '.join(fields)}")
+    hints = typing.get_type_hints(cls)
+    values = {name: _check_type(value, hints[name], f"{key}.{name}") for name, value in raw.items()}
+    obj = cls(**values)
+    check = getattr(obj, "check", None)
+    if check is not None:
+        check(key)
+    return obj

@@ -1,0 +1,76 @@
+"""The two X-STILTs training phases on top of `training.train_classifier`.
+
+    intermediate:  pretrained encoder --English NLI task--> encoder   (task `none`: unchanged)
+    target:        encoder --English PAWS-X--> paraphrase classifier
+
+Every intermediate output directory holds `encoder.json`, which names the encoder the target phase
+starts from: itself after intermediate training, or the pretrained encoder for the baseline — so the
+baseline is trained straight from the pretrained weights without copying them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from xstilts.errors import XstiltsError
+from xstilts.io import atomic_dir, read_jsonl, write_json
+from xstilts.training import TrainConfig, TrainResult, train_classifier
+
+ENCODER_POINTER = "encoder.json"
+
+
+def _read_manifest(prepared_dir: Path) -> dict:
+    path = prepared_dir / "manifest.json"
+    if not path.is_file():
+        raise XstiltsError(f"{path}: missing — run the prepare stage first (dvc repro)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_rows(prepared_dir: Path, split: str, lang: str = "en") -> list[dict]:
+    return [row for _, row in read_jsonl(prepared_dir / split / f"{lang}.jsonl")]
+
+
+def run_intermediate(prepared_dir: Path, pretrained_dir: Path, cfg: TrainConfig, seed: int,
+                     out_dir: Path) -> TrainResult | None:
+    """Train the pretrained encoder on an intermediate task; `none` (no splits) trains nothing."""
+    manifest = _read_manifest(prepared_dir)
+    if not manifest.get("splits"):
+        with atomic_dir(out_dir) as tmp:
+            write_json(tmp / ENCODER_POINTER, {"task": manifest["task"], "encoder": str(pretrained_dir)})
+        return None
+    result = train_classifier(
+        init_dir=pretrained_dir,
+        train_rows=read_rows(prepared_dir, "train"),
+        validation_rows=read_rows(prepared_dir, "validation"),
+        labels=manifest["labels"],
+        cfg=cfg,
+        seed=seed,
+        out_dir=out_dir,
+        save_encoder_only=True,
+    )
+    write_json(out_dir / ENCODER_POINTER, {"task": manifest["task"], "encoder": str(out_dir)})
+    return result
+
+
+def resolve_encoder(intermediate_dir: Path) -> Path:
+    """The encoder the target phase starts from, as named by `<intermediate_dir>/encoder.json`."""
+    pointer = intermediate_dir / ENCODER_POINTER
+    if not pointer.is_file():
+        raise XstiltsError(f"{pointer}: missing — not an intermediate-phase output")
+    return Path(json.loads(pointer.read_text(encoding="utf-8"))["encoder"])
+
+
+def run_target(prepared_dir: Path, intermediate_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path) -> TrainResult:
+    """Fine-tune on English PAWS-X, selecting on English validation only (zero-shot)."""
+    manifest = _read_manifest(prepared_dir)
+    return train_classifier(
+        init_dir=resolve_encoder(intermediate_dir),
+        train_rows=read_rows(prepared_dir, "train"),
+        validation_rows=read_rows(prepared_dir, "validation"),
+        labels=manifest["labels"],
+        cfg=cfg,
+        seed=seed,
+        out_dir=out_dir,
+        save_encoder_only=False,
+    )

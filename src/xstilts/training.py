@@ -1,0 +1,229 @@
+"""Fine-tune a sequence-pair classifier with accelerate: one loop for both X-STILTs phases.
+
+The intermediate phase (English NLI) and the target phase (English PAWS-X) differ only in data,
+labels and hyperparameters. Checkpoint selection uses English validation data only (zero-shot
+transfer: target-language data is never looked at during training).
+
+Runs on one CPU, one GPU, or many through `accelerate launch` (see README, "Scaling out").
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from xstilts.errors import ParamsError
+from xstilts.modeling import (
+    EncodedPairs,
+    IndexedPairs,
+    PairCollator,
+    encode_pairs,
+    load_classifier,
+    load_tokenizer,
+    make_accelerator,
+    predict_logits,
+    sorted_loader,
+)
+
+
+TRAINING_LOG = "training_log.json"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One phase's hyperparameters (`intermediate.train` / `target.train` in params.yaml)."""
+
+    learning_rate: float = 2e-5
+    epochs: int = 3
+    batch_size: int = 16  # per process; effective batch = batch_size × accumulation × processes
+    gradient_accumulation_steps: int = 1
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    mixed_precision: Literal["no", "fp16", "bf16"] = "no"
+    freeze_word_embeddings: bool = False
+    evals_per_epoch: int = 1  # validation points per epoch; the best one is kept
+    eval_batch_size: int = 64
+    max_length: int = 128
+
+    def check(self, key: str) -> None:
+        positive = ("learning_rate", "epochs", "batch_size", "gradient_accumulation_steps",
+                    "evals_per_epoch", "eval_batch_size", "max_length")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ParamsError(f"{key}.{name}", f"must be > 0, got {getattr(self, name)!r}")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ParamsError(f"{key}.warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio!r}")
+        for name in ("weight_decay", "max_grad_norm"):
+            if getattr(self, name) < 0:
+                raise ParamsError(f"{key}.{name}", f"must be >= 0, got {getattr(self, name)!r}")
+
+
+@dataclass
+class TrainResult:
+    best_validation_accuracy: float
+    best_step: int
+    history: list[dict]
+    train_examples: int
+    validation_examples: int
+    seconds: float
+
+
+def _train_loader(pairs: EncodedPairs, cfg: TrainConfig, pad_id: int, seed: int) -> DataLoader:
+    """Length-grouped shuffled batches: similar lengths share a batch, so dynamic padding wastes
+    little, while the order stays random from epoch to epoch."""
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    generator = torch.Generator().manual_seed(seed)
+    sampler = LengthGroupedSampler(cfg.batch_size, lengths=pairs.lengths, generator=generator)
+    return DataLoader(
+        IndexedPairs(pairs),
+        batch_size=cfg.batch_size,
+        sampler=sampler,
+        collate_fn=PairCollator(pad_id, 8 if torch.cuda.is_available() else None),
+        drop_last=False,
+    )
+
+
+def _optimizer(model, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # No weight decay on biases and LayerNorm weights (BERT's recipe).
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        (no_decay if param.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(param)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate)
+
+
+def _accuracy(model, loader, accelerator, labels: Sequence[int]) -> float:
+    logits = predict_logits(model, loader, accelerator, len(labels))
+    return float((logits.argmax(axis=1) == np.asarray(labels)).mean())
+
+
+def train_classifier(
+    init_dir: Path,
+    train_rows: Sequence[dict],
+    validation_rows: Sequence[dict],
+    labels: Sequence[str],
+    cfg: TrainConfig,
+    seed: int,
+    out_dir: Path,
+    save_encoder_only: bool,
+) -> TrainResult:
+    """Fine-tune the encoder in `init_dir` with a fresh `len(labels)`-way head; keep the checkpoint
+    with the best validation accuracy and save it to `out_dir` (encoder only for the intermediate
+    phase: the target phase always starts with a fresh head)."""
+    from accelerate.utils import set_seed
+    from transformers import get_linear_schedule_with_warmup
+
+    from xstilts.io import atomic_dir, write_json
+
+    started = time.perf_counter()
+    accelerator = make_accelerator(cfg.mixed_precision, cfg.gradient_accumulation_steps)
+    set_seed(seed)  # before the model exists, so the fresh head is the same every run
+    tokenizer = load_tokenizer(init_dir)
+    model = load_classifier(init_dir, labels=labels)
+    if cfg.freeze_word_embeddings:
+        # The 250k-row multilingual vocabulary is most of the parameters; freezing it also keeps
+        # the embeddings of words never seen in English training where pretraining put them.
+        model.get_input_embeddings().weight.requires_grad_(False)
+
+    train = encode_pairs(tokenizer, train_rows, cfg.max_length)
+    validation = encode_pairs(tokenizer, validation_rows, cfg.max_length)
+    train_loader = _train_loader(train, cfg, tokenizer.pad_token_id, seed)
+    val_loader = sorted_loader(validation, cfg.eval_batch_size, tokenizer.pad_token_id)
+
+    optimizer = _optimizer(model, cfg)
+    # Steps counted on the un-sharded loader; accelerate's scheduler wrapper steps once per process.
+    steps_per_epoch = math.ceil(len(train_loader) / cfg.gradient_accumulation_steps)
+    total_steps = steps_per_epoch * cfg.epochs
+    scheduler = get_linear_schedule_with_warmup(optimizer, round(cfg.warmup_ratio * total_steps), total_steps)
+    model, optimizer, train_loader, val_loader, scheduler = accelerator.prepare(
+        model, optimizer, train_loader, val_loader, scheduler
+    )
+
+    eval_every = max(1, len(train_loader) // cfg.evals_per_epoch)
+    history: list[dict] = []
+    best_acc, best_step, best_state = -1.0, 0, None
+    step, running_loss, running_n, window_start = 0, 0.0, 0, time.perf_counter()
+    for epoch in range(cfg.epochs):
+        model.train()
+        for i, batch in enumerate(train_loader, start=1):
+            batch.pop("index")
+            with accelerator.accumulate(model):
+                loss = model(**batch).loss
+                accelerator.backward(loss)
+                if accelerator.sync_gradients and cfg.max_grad_norm > 0:
+                    accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+            running_loss += loss.item()
+            running_n += 1
+            step += 1
+            if i % eval_every == 0 or i == len(train_loader):
+                if i != len(train_loader) and len(train_loader) - i < eval_every // 2:
+                    continue  # the epoch-end evaluation is close: skip this one
+                acc = _accuracy(model, val_loader, accelerator, validation.labels)
+                elapsed = time.perf_counter() - window_start
+                history.append({
+                    "epoch": round(epoch + i / len(train_loader), 3),
+                    "step": step,
+                    "train_loss": running_loss / max(running_n, 1),
+                    "validation_accuracy": acc,
+                    "learning_rate": scheduler.get_last_lr()[0],
+                    "train_batches_per_s": running_n / elapsed if elapsed > 0 else 0.0,
+                })
+                accelerator.print(
+                    f"epoch {history[-1]['epoch']:.2f} step {step} loss {history[-1]['train_loss']:.4f} "
+                    f"val_acc {acc:.4f}"
+                )
+                if acc > best_acc:
+                    best_acc, best_step = acc, step
+                    # Only trainable tensors change; copying them alone keeps this cheap.
+                    unwrapped = accelerator.unwrap_model(model)
+                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in unwrapped.named_parameters() if v.requires_grad}
+                model.train()
+                running_loss, running_n, window_start = 0.0, 0, time.perf_counter()
+
+    unwrapped = accelerator.unwrap_model(model)
+    if best_state is not None:
+        with torch.no_grad():
+            params = dict(unwrapped.named_parameters())
+            for k, v in best_state.items():
+                params[k].copy_(v)
+    accelerator.wait_for_everyone()
+    result = TrainResult(
+        best_validation_accuracy=best_acc,
+        best_step=best_step,
+        history=history,
+        train_examples=len(train),
+        validation_examples=len(validation),
+        seconds=time.perf_counter() - started,
+    )
+    if accelerator.is_main_process:
+        with atomic_dir(out_dir) as tmp:
+            to_save = unwrapped.base_model if save_encoder_only else unwrapped
+            to_save.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            write_json(tmp / TRAINING_LOG, {
+                **asdict(result),
+                "config": asdict(cfg),
+                "seed": seed,
+                "labels": list(labels),
+                "processes": accelerator.num_processes,
+                "encoder_only": save_encoder_only,
+            })
+    accelerator.wait_for_everyone()
+    return result
+
+

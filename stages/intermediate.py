@@ -1,0 +1,38 @@
+"""Stage `intermediate`: train the pretrained encoder on an English intermediate task.
+
+    python stages/intermediate.py --seed 13 --prepared data/prepared/anli \
+        --pretrained models/pretrained --out models/intermediate/anli-s13
+
+For the baseline task `none` it trains nothing and points the target phase at the pretrained encoder.
+Multi-GPU: `accelerate launch stages/intermediate.py ...` (see README).
+"""
+
+from pathlib import Path
+
+import click
+
+from xstilts.errors import cli_errors
+from xstilts.params import load_params, section
+from xstilts.phases import run_intermediate
+from xstilts.training import TrainConfig
+
+
+@click.command()
+@click.option("--seed", type=int, required=True)
+@click.option("--prepared", type=click.Path(path_type=Path), required=True)
+@click.option("--pretrained", type=click.Path(path_type=Path), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@cli_errors
+def main(seed: int, prepared: Path, pretrained: Path, out: Path, params_path: str) -> None:
+    cfg = section(TrainConfig, load_params(params_path), "intermediate.train")
+    result = run_intermediate(prepared, pretrained, cfg, seed, out)
+    if result is None:
+        click.echo(f"no intermediate training; {out} points at {pretrained}")
+    else:
+        click.echo(f"best validation accuracy {result.best_validation_accuracy:.4f} "
+                   f"(step {result.best_step}, {result.seconds:.0f} s) -> {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Shared test fixtures: paths, the real data beside the checkout, tiny data directories."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("XSTILTS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "pawsx").is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA} (set XSTILTS_SHARED_DATA or put shared/ beside the checkout)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def in_root(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from the project root, as DVC stages do (the fixture source is a relative path)."""
+    monkeypatch.chdir(ROOT)
+    return ROOT
