@@ -1,0 +1,120 @@
+"""End to end: the offline default (`make run`) in a temporary clone, then nothing left to do.
+
+    pytest tests/test_e2e.py -s      # a few minutes on 2 CPU cores
+
+Checks the metrics files of every run (7 languages × every variant), that the baseline beats chance on
+English, that a second `dvc repro` executes no stage and that `dvc status` reports nothing changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.e2e
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 1500) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def clone_worktree(dest: Path) -> None:
+    """What a clean clone would hold: tracked files plus new files git does not ignore (so the test
+    also covers uncommitted work), and nothing DVC made."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.split("\0")
+    for rel in filter(None, listed):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    for generated in ("dvc.lock", "metrics", "reports"):
+        path = dest / generated
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+@pytest.fixture(scope="module")
+def offline_run(tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("clone") / "xstilts"
+    work.mkdir()
+    clone_worktree(work)
+    env = {
+        **os.environ,
+        # Stage commands call `python` and `dvc`: the interpreter running the tests.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "PYTHONPATH": str(work / "src"),
+    }
+    env.pop("XSTILTS_DATA_DIR", None)
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone"]):
+        run(cmd, work, env)
+    started = time.perf_counter()
+    first = run([sys.executable, "-m", "dvc", "repro"], work, env)
+    seconds = time.perf_counter() - started
+    print(f"\noffline default: dvc repro took {seconds:.0f} s")
+    return work, env, first, seconds
+
+
+def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
+    work, _, first, _ = offline_run
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    variants = ["clean", *params["perturb"]["families"]]
+    for task in params["intermediate"]["tasks"]:
+        for seed in params["seeds"]:
+            metrics = json.loads((work / f"metrics/{task}-s{seed}.json").read_text())
+            for lang in [*params["languages"], "avg"]:
+                for variant in variants:
+                    value = metrics[f"{lang}.{variant}.accuracy"]
+                    assert 0.0 <= value <= 1.0
+            preds = (work / f"predictions/{task}-s{seed}.jsonl").read_text().splitlines()
+            assert len(preds) > 0 and json.loads(preds[0])["variant"] == "clean"
+    assert "Running stage 'intermediate@anli-13'" in first.stdout
+
+
+def test_fine_tuned_baseline_beats_chance_on_english(offline_run):
+    work, _, _, _ = offline_run
+    test_rows = [json.loads(line) for line in (work / "data/prepared/pawsx/test/en.jsonl").read_text().splitlines()]
+    majority = max(sum(r["label"] for r in test_rows), sum(1 - r["label"] for r in test_rows)) / len(test_rows)
+    metrics = json.loads((work / "metrics/none-s13.json").read_text())
+    assert metrics["en.clean.accuracy"] > majority + 0.05, (metrics["en.clean.accuracy"], majority)
+
+
+def test_report_has_tables_and_figures(offline_run):
+    work, _, _, _ = offline_run
+    report = (work / "reports/robustness.md").read_text()
+    assert "| none-s13 (baseline) |" in report and "### clean" in report
+    for png in ("clean_by_language.png", "by_variant.png"):
+        assert (work / "reports/figures" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_checkpoints_are_safetensors_save_pretrained_dirs(offline_run):
+    work, _, _, _ = offline_run
+    for model_dir in [work / "models/pretrained", work / "models/target/none-s13", work / "models/intermediate/anli-s13"]:
+        assert (model_dir / "config.json").is_file() and (model_dir / "model.safetensors").is_file()
+        assert not list(model_dir.glob("*.bin")) and not list(model_dir.glob("*.pt"))
+
+
+def test_second_repro_does_nothing_and_status_is_clean(offline_run):
+    work, env, _, _ = offline_run
+    again = run([sys.executable, "-m", "dvc", "repro"], work, env)
+    assert "Running stage" not in again.stdout, again.stdout
+    status = run([sys.executable, "-m", "dvc", "status", "--json"], work, env)
+    assert json.loads(status.stdout or "{}") == {}
