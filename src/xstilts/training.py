@@ -173,8 +173,8 @@ def train_classifier(
             if i % eval_every == 0 or i == len(train_loader):
                 if i != len(train_loader) and len(train_loader) - i < eval_every // 2:
                     continue  # the epoch-end evaluation is close: skip this one
+                elapsed = time.perf_counter() - window_start  # training time only
                 acc = _accuracy(model, val_loader, accelerator, validation.labels)
-                elapsed = time.perf_counter() - window_start
                 history.append({
                     "epoch": round(epoch + i / len(train_loader), 3),
                     "step": step,

@@ -1,0 +1,94 @@
+"""The shared training loop and prediction, on a tiny BERT (seconds on CPU)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from safetensors import safe_open
+
+from tiny_model import make_tiny_encoder, toy_rows
+from xstilts.errors import XstiltsError
+from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer, make_accelerator, predict_logits, sorted_loader
+from xstilts.phases import ENCODER_POINTER, resolve_encoder, run_intermediate
+from xstilts.training import TRAINING_LOG, TrainConfig, train_classifier
+
+FAST = TrainConfig(learning_rate=3e-3, epochs=3, batch_size=8, warmup_ratio=0.0, evals_per_epoch=2, max_length=32)
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory):
+    return make_tiny_encoder(tmp_path_factory.mktemp("tiny") / "encoder")
+
+
+def test_training_learns_selects_on_validation_and_saves_safetensors(encoder, tmp_path):
+    out = tmp_path / "target"
+    result = train_classifier(encoder, toy_rows(96, 1), toy_rows(32, 2), ["no", "yes"], FAST, 13, out, False)
+    assert result.best_validation_accuracy >= 0.9
+    assert result.best_validation_accuracy == max(h["validation_accuracy"] for h in result.history)
+    assert len(result.history) == FAST.epochs * FAST.evals_per_epoch
+    assert (out / "model.safetensors").is_file() and not list(out.glob("*.bin"))
+    log = json.loads((out / TRAINING_LOG).read_text())
+    assert log["seed"] == 13 and log["config"]["batch_size"] == 8 and log["labels"] == ["no", "yes"]
+    # The saved checkpoint is the selected one: it reproduces the best validation accuracy.
+    model = load_classifier(out)
+    tok = load_tokenizer(out)
+    pairs = encode_pairs(tok, toy_rows(32, 2), 32)
+    acc = make_accelerator("no")
+    logits = predict_logits(model, sorted_loader(pairs, 7, tok.pad_token_id), acc, len(pairs))
+    assert np.mean(logits.argmax(1) == np.array(pairs.labels)) == pytest.approx(result.best_validation_accuracy)
+
+
+def test_same_seed_same_model(encoder, tmp_path):
+    cfg = TrainConfig(learning_rate=1e-3, epochs=1, batch_size=8, max_length=32)
+    a = train_classifier(encoder, toy_rows(40, 1), toy_rows(16, 2), ["no", "yes"], cfg, 7, tmp_path / "a", False)
+    b = train_classifier(encoder, toy_rows(40, 1), toy_rows(16, 2), ["no", "yes"], cfg, 7, tmp_path / "b", False)
+    assert a.history[-1]["train_loss"] == b.history[-1]["train_loss"]
+    assert (tmp_path / "a/model.safetensors").read_bytes() == (tmp_path / "b/model.safetensors").read_bytes()
+
+
+def test_intermediate_saves_the_encoder_and_target_gets_a_fresh_head(encoder, tmp_path):
+    prepared = tmp_path / "prepared"
+    for split, rows in (("train", toy_rows(40, 3)), ("validation", toy_rows(12, 4))):
+        (prepared / split).mkdir(parents=True)
+        (prepared / split / "en.jsonl").write_text("".join(json.dumps({**r, "label": int(r["label"]) * 2}) + "\n" for r in rows))
+    (prepared / "manifest.json").write_text(json.dumps({"task": "toy", "labels": ["e", "n", "c"], "splits": {"train": {}}}))
+    out = tmp_path / "inter"
+    run_intermediate(prepared, encoder, TrainConfig(epochs=1, batch_size=8, max_length=32), 1, out)
+    assert resolve_encoder(out) == out
+    with safe_open(str(out / "model.safetensors"), "pt") as f:
+        keys = list(f.keys())
+    assert not any("classifier" in k for k in keys), "the intermediate head must not be carried over"
+    model = load_classifier(out, labels=["no", "yes"])
+    assert model.config.num_labels == 2
+
+
+def test_baseline_points_at_the_pretrained_encoder(encoder, tmp_path):
+    prepared = tmp_path / "none"
+    prepared.mkdir()
+    (prepared / "manifest.json").write_text(json.dumps({"task": "none"}))
+    out = tmp_path / "inter-none"
+    assert run_intermediate(prepared, encoder, FAST, 1, out) is None
+    assert [p.name for p in out.iterdir()] == [ENCODER_POINTER]
+    assert resolve_encoder(out) == encoder
+
+
+def test_sorted_prediction_returns_dataset_order(encoder):
+    tok = load_tokenizer(encoder)
+    rows = toy_rows(23, 5)
+    pairs = encode_pairs(tok, rows, 32)
+    model = load_classifier(encoder, labels=["a", "b"])
+    acc = make_accelerator("no")
+    batched = predict_logits(model, sorted_loader(pairs, 4, tok.pad_token_id), acc, len(pairs))
+    single = np.concatenate([predict_logits(model, sorted_loader(encode_pairs(tok, [r], 32), 1, tok.pad_token_id), acc, 1) for r in rows])
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+
+
+def test_fp16_on_cpu_is_a_clear_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(XstiltsError, match="fp16 needs a GPU"):
+        make_accelerator("fp16")
