@@ -1,6 +1,6 @@
 """Zero-shot evaluation of one target checkpoint on every language × variant.
 
-    python stages/evaluate.py --run anli-s13 --model models/target/anli-s13 ...
+    python stages/evaluate_run.py --model models/target/anli-s13 --clean data/prepared/pawsx/test ...
 
 Variants are the clean PAWS-X test set (`data/prepared/pawsx/test/<lang>.jsonl`) and every
 perturbation family's files (`data/variants/<family>/<lang>.jsonl`). The reference label of a

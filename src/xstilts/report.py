@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xstilts.data.registry import NO_INTERMEDIATE
+from xstilts.data.registry import NO_INTERMEDIATE, PAWSX_LANGUAGES
 from xstilts.errors import XstiltsError
 from xstilts.io import atomic_dir
 
@@ -49,11 +49,12 @@ def load_runs(metrics_dir: Path) -> list[RunMetrics]:
 
 
 def _axis(runs: Sequence[RunMetrics], position: int) -> list[str]:
-    seen: dict[str, None] = {}
-    for r in runs:
-        for key in r.values:
-            seen.setdefault(key[position], None)
-    return list(seen)
+    """Languages in PAWS-X order with the average last; variants with `clean` first."""
+    seen = {key[position] for r in runs for key in r.values}
+    first = PAWSX_LANGUAGES if position == 0 else ("clean",)
+    last = ("avg",) if position == 0 else ()
+    middle = sorted(seen - set(first) - set(last))
+    return [x for x in first if x in seen] + middle + [x for x in last if x in seen]
 
 
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -100,7 +101,7 @@ def plot_clean_by_language(runs: Sequence[RunMetrics], path: Path, variant: str 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    langs = [lang for lang in _axis(runs, 0)]
+    langs = [lang for lang in _axis(runs, 0) if lang != "avg"]
     width = 0.8 / max(len(runs), 1)
     fig, ax = plt.subplots(figsize=(1.2 * len(langs) + 2, 3.6))
     for i, run in enumerate(runs):

@@ -1,6 +1,9 @@
 """Stage `evaluate`: zero-shot accuracy of one target checkpoint on 7 languages × every variant.
 
-    python stages/evaluate.py --model models/target/anli-s13 --clean data/prepared/pawsx/test \
+(Not named evaluate.py: Python puts this folder first on sys.path, and the file would shadow the
+Hugging Face `evaluate` package.)
+
+    python stages/evaluate_run.py --model models/target/anli-s13 --clean data/prepared/pawsx/test \
         --variants data/variants --metrics metrics/anli-s13.json --predictions predictions/anli-s13.jsonl
 """
 

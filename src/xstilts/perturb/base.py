@@ -1,0 +1,212 @@
+"""Core types of the perturbation library: edits, the per-example random stream, family params.
+
+A family never writes text directly: it returns `Edit`s (character spans of the NFC-normalised
+original sentence and their replacement) and `apply_edits` builds the perturbed sentence. So the
+edits recorded next to every variant are, by construction, exactly what changed.
+
+Randomness comes from `Stream`, a SHA-256 counter generator keyed on (family, seed, lang, id): a
+variant depends only on its example and the params, never on processing order or on the Python
+version (unlike `random.Random`, whose algorithms may change).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from xstilts.errors import ParamsError
+
+T = TypeVar("T")
+
+# Sentences that are markers, not text: untranslated (`NS`, `ns`) or unknown (`WL`, `WORA`) rows
+# of PAWS-X. They are never perturbed and make the example not eligible.
+UNTRANSLATED_MARKERS = frozenset({"NS", "ns", "WL", "WORA"})
+
+SENTENCE_CHOICES = ("both", "first", "second", "either")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `before` (= original[start:end]) with `after` in sentence 1 or 2."""
+
+    sentence: int
+    op: str
+    start: int
+    end: int
+    before: str
+    after: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sentence": self.sentence,
+            "op": self.op,
+            "start": self.start,
+            "end": self.end,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (offsets into `text`); overlapping edits are a family bug."""
+    out: list[str] = []
+    pos = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < pos or text[edit.start : edit.end] != edit.before:
+            raise AssertionError(f"bad edit {edit} for {text!r}")
+        out.append(text[pos : edit.start])
+        out.append(edit.after)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def overlaps(start: int, end: int, taken: Sequence[tuple[int, int]], margin: int = 0) -> bool:
+    """True when [start, end) comes within `margin` characters of a taken span."""
+    return any(start < e + margin and s < end + margin for s, e in taken)
+
+
+class Stream:
+    """Deterministic random numbers from SHA-256(key, counter); stable across Python versions."""
+
+    def __init__(self, *key: object) -> None:
+        self._key = "\x1f".join(str(k) for k in key).encode("utf-8")
+        self._counter = 0
+
+    def _next64(self) -> int:
+        digest = hashlib.sha256(self._key + b"\x1e" + str(self._counter).encode()).digest()
+        self._counter += 1
+        return int.from_bytes(digest[:8], "big")
+
+    def random(self) -> float:
+        return (self._next64() >> 11) / float(1 << 53)
+
+    def randrange(self, n: int) -> int:
+        if n <= 0:
+            raise ValueError("randrange of an empty range")
+        return self._next64() % n  # bias < n / 2**64: irrelevant here
+
+    def choice(self, seq: Sequence[T]) -> T:
+        return seq[self.randrange(len(seq))]
+
+    def shuffled(self, seq: Sequence[T]) -> list[T]:
+        items = list(seq)
+        for i in range(len(items) - 1, 0, -1):  # Fisher-Yates
+            j = self.randrange(i + 1)
+            items[i], items[j] = items[j], items[i]
+        return items
+
+    def chance(self, p: float) -> bool:
+        return self.random() < p
+
+
+def n_edits(rate: float, units: int) -> int:
+    """How many units to edit: `rate` of them, rounded, and at least one when there is any."""
+    if units <= 0:
+        return 0
+    return max(1, min(units, round(rate * units)))
+
+
+def sentences_to_edit(choice: str, stream: Stream) -> tuple[int, ...]:
+    """Sentence numbers in the order to try, for a `sentence` param value (see SENTENCE_CHOICES)."""
+    if choice == "first":
+        return (1,)
+    if choice == "second":
+        return (2,)
+    if choice == "both":
+        return (1, 2)
+    first = 1 + stream.randrange(2)  # "either": one sentence, the other as a fallback
+    return (first, 3 - first)
+
+
+# --- params -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaseParams:
+    """Params every family has. `seed` keys the per-example random stream."""
+
+    seed: int = 0
+
+    def check(self, key: str) -> None:
+        """Value checks beyond types; raise ParamsError(f"{key}.<field>", ...)."""
+
+
+P = TypeVar("P", bound=BaseParams)
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise ParamsError(key, f"expected a list, got {value!r}")
+        return tuple(_coerce(v, item, key) for v in value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ParamsError(key, f"expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParamsError(key, f"expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParamsError(key, f"expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ParamsError(key, f"expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported params type {hint!r}")
+
+
+def parse_params(cls: type[P], raw: Mapping[str, Any] | None, key: str) -> P:
+    """Build a frozen params dataclass from a dict; unknown keys and bad values raise ParamsError.
+
+    `key` is the params.yaml path of the dict, e.g. `perturb.families.char_noise`.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ParamsError(key, f"expected a mapping of params, got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - fields)
+    if unknown:
+        raise ParamsError(f"{key}.{unknown[0]}", f"unknown param (known: {', '.join(sorted(fields))})")
+    values = {name: _coerce(value, hints[name], f"{key}.{name}") for name, value in raw.items()}
+    params = cls(**values)
+    params.check(key)
+    return params
+
+
+def params_dict(params: BaseParams) -> dict[str, Any]:
+    """Params as plain JSON values (tuples become lists), in field order."""
+    return {
+        f.name: list(v) if isinstance(v := getattr(params, f.name), tuple) else v for f in dataclasses.fields(params)
+    }
+
+
+def require(ok: bool, key: str, problem: str) -> None:
+    """Raise ParamsError(key, problem) unless ok."""
+    if not ok:
+        raise ParamsError(key, problem)
+
+
+def check_rate(value: float, key: str, low: float = 0.0) -> None:
+    require(low <= value <= 1.0, key, f"must be in [{low}, 1], got {value}")
+
+
+def check_choice(value: str, choices: Sequence[str], key: str) -> None:
+    require(value in choices, key, f"must be one of {', '.join(choices)}; got {value!r}")
+
+
+def check_subset(values: Sequence[str], choices: Sequence[str], key: str) -> None:
+    require(len(values) > 0, key, "must not be empty")
+    for v in values:
+        require(v in choices, key, f"unknown {v!r} (known: {', '.join(choices)})")

@@ -1,0 +1,127 @@
+"""`code_mixing`: words of a sentence replaced by their translation in another PAWS-X language
+(label-preserving).
+
+The translations come from a lexicon aligned on the parallel *validation* split (`lexicon.py`),
+never from the split being perturbed. A `rate` share of the sentence's words (at least one, among
+those the lexicon covers) is replaced. The donor language is `donor` (English by default) and
+`fallback_donor` for the donor language itself (so English sentences get German words). A Latin
+word put into Chinese or Japanese text gets spaces around it, as PAWS-X writes Latin names there
+(in Korean, particles stay attached: `Romania에`); a sentence-initial replacement is capitalised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xstilts.perturb.base import (
+    SENTENCE_CHOICES,
+    BaseParams,
+    Edit,
+    Stream,
+    check_choice,
+    check_rate,
+    n_edits,
+    require,
+    sentences_to_edit,
+)
+from xstilts.perturb.family import PRESERVING, Corpus, Example, Family
+from xstilts.perturb.lexicon import Lexicon, lexicon_for, norm
+from xstilts.perturb.parallel import parallel_units
+from xstilts.perturb.scripts import HANGUL, LANGUAGES, LATIN, LATIN_LANGS, Token, script_of, words
+
+
+@dataclass(frozen=True)
+class CodeMixingParams(BaseParams):
+    """rate: share of words replaced; donor/fallback_donor: see above; min_count/min_dice: lexicon."""
+
+    rate: float = 0.25
+    donor: str = "en"
+    fallback_donor: str = "de"
+    sentence: str = "either"
+    min_count: int = 3
+    min_dice: float = 0.4
+
+    def check(self, key: str) -> None:
+        check_rate(self.rate, f"{key}.rate")
+        require(self.rate > 0, f"{key}.rate", "must be > 0")
+        check_choice(self.donor, LANGUAGES, f"{key}.donor")
+        check_choice(self.fallback_donor, LANGUAGES, f"{key}.fallback_donor")
+        require(self.fallback_donor != self.donor, f"{key}.fallback_donor", "must differ from donor")
+        check_choice(self.sentence, SENTENCE_CHOICES, f"{key}.sentence")
+        require(self.min_count >= 1, f"{key}.min_count", "must be >= 1")
+        check_rate(self.min_dice, f"{key}.min_dice")
+
+
+def donor_for(params: CodeMixingParams, lang: str) -> str:
+    return params.fallback_donor if lang == params.donor else params.donor
+
+
+def prepare(params: CodeMixingParams, lang: str, corpus: Corpus) -> Lexicon:
+    donor = donor_for(params, lang)
+    pairs = parallel_units(corpus.validation.get(lang, ()), corpus.validation.get(donor, ()))
+    return lexicon_for(pairs, lang, donor, params.min_count, params.min_dice)
+
+
+def _pad(neighbour: str) -> bool:
+    """A Latin word needs a space next to Han, kana, digits or Latin letters (not Hangul, where
+    particles attach to it, nor punctuation or spaces)."""
+    return neighbour.isalnum() and script_of(neighbour) != HANGUL
+
+
+def _fit(text: str, token: Token, translation: str) -> str:
+    """Capitalise at sentence start; pad a Latin word that would touch a letter or digit."""
+    if not text[: token.start].strip(" \"'„“«「(（") and translation[:1].islower() and token.text[:1].isupper():
+        translation = translation[0].upper() + translation[1:]
+    if script_of(translation[0]) == LATIN and script_of(token.text[0]) != LATIN:
+        if token.start > 0 and _pad(text[token.start - 1]):
+            translation = " " + translation
+        if token.end < len(text) and _pad(text[token.end]):
+            translation = translation + " "
+    return translation
+
+
+def _replaceable(token: Token, lang: str, lexicon: Lexicon) -> bool:
+    """Covered by the lexicon. In ja/ko/zh, Latin words are names (not code-mixing sites) and
+    one-character words are mostly particles (は, 的, 년) whose alignment is unreliable."""
+    if lang not in LATIN_LANGS and (script_of(token.text[0]) == LATIN or len(token.text) < 2):
+        return False
+    return norm(token.text) in lexicon.entries
+
+
+def _mix(text: str, sent: int, lang: str, lexicon: Lexicon, rate: float, stream: Stream) -> list[Edit]:
+    tokens = words(text, lang)
+    covered = [t for t in tokens if _replaceable(t, lang, lexicon)]
+    chosen = sorted(stream.shuffled(covered)[: min(len(covered), n_edits(rate, len(tokens)))], key=lambda t: t.start)
+    edits: list[Edit] = []
+    for t in chosen:
+        after = _fit(text, t, lexicon.entries[norm(t.text)])
+        if edits and edits[-1].end == t.start and edits[-1].after.endswith(" ") and after.startswith(" "):
+            after = after[1:]  # two padded neighbours: one space between them, not two
+        edits.append(Edit(sent, "translate", t.start, t.end, t.text, after))
+    return edits
+
+
+def apply(params: CodeMixingParams, example: Example, lexicon: Lexicon, stream: Stream) -> list[Edit] | None:
+    edits: list[Edit] = []
+    for sent in sentences_to_edit(params.sentence, stream):
+        edits += _mix(example.sentence(sent), sent, example.lang, lexicon, params.rate, stream)
+        if edits and params.sentence == "either":
+            break
+    return edits or None
+
+
+def _artifacts(params: CodeMixingParams, lexicons: dict[str, Lexicon]) -> dict[str, object]:
+    return {f"lexicons/{lex.src}-{lex.tgt}.json": lex.to_json() for lex in lexicons.values()}
+
+
+FAMILY = Family(
+    name="code_mixing",
+    effect=PRESERVING,
+    params=CodeMixingParams,
+    apply=apply,
+    prepare=prepare,
+    needs_languages=lambda params, lang: (donor_for(params, lang),),
+    summary=lambda lex: {"donor": lex.tgt, "lexicon_size": len(lex.entries)},
+    artifacts=_artifacts,
+    description="words replaced by their translation in another language (validation-split lexicon)",
+)

@@ -1,0 +1,34 @@
+"""DVC stage: adversarial variants of the prepared PAWS-X test split for one perturbation family.
+
+    python stages/perturb.py --family char_noise --params params.yaml \
+        --prepared data/prepared/pawsx --out data/variants/char_noise
+
+Reads `languages` and `perturb.families.<family>` from params.yaml, the prepared
+`<prepared>/{test,validation}/<lang>.jsonl`, and writes `<out>/<lang>.jsonl` + `<out>/quality.json`
+(code_mixing also writes `<out>/lexicons/`). All logic is in `xstilts.perturb`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from xstilts.errors import cli_errors
+from xstilts.perturb.stage import run_stage
+
+
+@click.command()
+@click.option("--family", required=True, help="Perturbation family (a key of xstilts.perturb.FAMILIES).")
+@click.option(
+    "--params", "params_path", type=click.Path(path_type=Path), default=Path("params.yaml"), show_default=True
+)
+@click.option("--prepared", type=click.Path(path_type=Path), required=True, help="Prepared PAWS-X directory.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output family directory.")
+@cli_errors
+def main(family: str, params_path: Path, prepared: Path, out: Path) -> None:
+    run_stage(family, params_path, prepared, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Core of the perturbation library: edits, the deterministic stream, params parsing, pipeline rules.
+
+Run: pytest tests/test_perturb_base.py
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from xstilts.errors import DataError, ParamsError, XstiltsError
+from xstilts.perturb import FAMILIES, perturb_split
+from xstilts.perturb.base import BaseParams, Edit, Stream, apply_edits, n_edits, params_dict, parse_params
+
+
+def test_stream_is_deterministic_and_keyed() -> None:
+    a = [Stream("char_noise", 0, "de", "12").randrange(1000) for _ in range(3)]
+    b = [Stream("char_noise", 0, "de", "12").randrange(1000) for _ in range(3)]
+    assert a == b
+    s1, s2 = Stream("x", 0, "de", "12"), Stream("x", 0, "de", "13")
+    assert [s1.random() for _ in range(5)] != [s2.random() for _ in range(5)]
+
+
+def test_stream_values_are_pinned() -> None:
+    # SHA-256 based, independent of Python's `random`: these values must never change, or every
+    # published variant would change with them.
+    stream = Stream("family", 0, "en", "1")
+    assert [stream.randrange(100) for _ in range(5)] == [45, 28, 69, 36, 64]
+    assert Stream("family", 0, "en", "1").random() == pytest.approx(0.19530927287734678)
+
+
+def test_stream_helpers() -> None:
+    stream = Stream("k")
+    assert sorted(stream.shuffled(range(10))) == list(range(10))
+    assert all(0 <= stream.random() < 1 for _ in range(100))
+    assert stream.choice("abc") in "abc"
+    with pytest.raises(ValueError):
+        stream.randrange(0)
+
+
+def test_apply_edits_uses_original_offsets() -> None:
+    text = "abcdef"
+    edits = [Edit(1, "x", 4, 5, "e", "EE"), Edit(1, "x", 0, 1, "a", "")]
+    assert apply_edits(text, edits) == "bcdEEf"
+
+
+def test_apply_edits_rejects_overlap_and_stale_before() -> None:
+    with pytest.raises(AssertionError):
+        apply_edits("abcdef", [Edit(1, "x", 0, 3, "abc", ""), Edit(1, "x", 2, 4, "cd", "")])
+    with pytest.raises(AssertionError):
+        apply_edits("abcdef", [Edit(1, "x", 0, 1, "z", "")])
+
+
+def test_n_edits() -> None:
+    assert n_edits(0.1, 0) == 0
+    assert n_edits(0.1, 3) == 1  # at least one
+    assert n_edits(0.5, 10) == 5
+    assert n_edits(1.0, 4) == 4
+
+
+@dataclass(frozen=True)
+class DemoParams(BaseParams):
+    rate: float = 0.5
+    ops: tuple[str, ...] = ("a", "b")
+    flag: bool = True
+    name: str = "x"
+
+    def check(self, key: str) -> None:
+        if not 0 <= self.rate <= 1:
+            raise ParamsError(f"{key}.rate", "must be in [0, 1]")
+
+
+def test_parse_params_defaults_and_coercion() -> None:
+    p = parse_params(DemoParams, {"rate": 1, "ops": ["b"], "seed": 3}, "perturb.families.demo")
+    assert p == DemoParams(seed=3, rate=1.0, ops=("b",))
+    assert parse_params(DemoParams, None, "k") == DemoParams()
+    assert params_dict(p) == {"seed": 3, "rate": 1.0, "ops": ["b"], "flag": True, "name": "x"}
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ({"nope": 1}, "perturb.families.demo.nope"),
+        ({"rate": "high"}, "perturb.families.demo.rate"),
+        ({"rate": True}, "perturb.families.demo.rate"),
+        ({"seed": 1.5}, "perturb.families.demo.seed"),
+        ({"seed": False}, "perturb.families.demo.seed"),
+        ({"ops": "a"}, "perturb.families.demo.ops"),
+        ({"flag": 1}, "perturb.families.demo.flag"),
+        ({"name": 3}, "perturb.families.demo.name"),
+        ({"rate": 2}, "perturb.families.demo.rate"),
+    ],
+)
+def test_parse_params_errors_name_the_key(raw: dict, key: str) -> None:
+    with pytest.raises(ParamsError) as err:
+        parse_params(DemoParams, raw, "perturb.families.demo")
+    assert err.value.key == key
+    assert key in str(err.value)
+
+
+def test_params_must_be_a_mapping() -> None:
+    with pytest.raises(ParamsError, match="perturb.families.demo"):
+        parse_params(DemoParams, [1, 2], "perturb.families.demo")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "family, raw, key",
+    [
+        ("char_noise", {"rate": 0}, "rate"),
+        ("char_noise", {"latin_ops": ["teleport"]}, "latin_ops"),
+        ("char_noise", {"sentence": "third"}, "sentence"),
+        ("orthography", {"ops": []}, "ops"),
+        ("orthography", {"n_ops": 0}, "n_ops"),
+        ("code_mixing", {"donor": "xx"}, "donor"),
+        ("code_mixing", {"fallback_donor": "en"}, "fallback_donor"),
+        ("code_mixing", {"min_dice": 1.5}, "min_dice"),
+        ("mixed_language", {"direction": "sideways"}, "direction"),
+        ("entity_number", {"kinds": ["date"]}, "kinds"),
+        ("contrast", {"sentence": "both"}, "sentence"),
+        ("contrast", {"ops": ["negate"]}, "ops"),
+    ],
+)
+def test_family_params_are_validated(family: str, raw: dict, key: str) -> None:
+    test = {"en": [{"id": "1", "sentence1": "A b.", "sentence2": "B a.", "label": 1}]}
+    with pytest.raises(ParamsError) as err:
+        perturb_split(family, raw, test, {})
+    assert err.value.key == f"perturb.families.{family}.{key}"
+
+
+def test_every_family_builds_with_default_params() -> None:
+    for family in FAMILIES.values():
+        assert family.effect in ("preserving", "flipping")
+        assert family.params().seed == 0
+
+
+def test_unknown_family() -> None:
+    with pytest.raises(XstiltsError, match="unknown perturbation family"):
+        perturb_split("nope", {}, {}, {})
+
+
+@pytest.mark.parametrize(
+    "row, problem",
+    [
+        ({"id": "1", "sentence1": "a", "sentence2": "b", "label": 2}, "'label' must be 0 or 1"),
+        ({"id": "1", "sentence1": "a", "label": 1}, "'sentence2' must be a string"),
+        ({"id": None, "sentence1": "a", "sentence2": "b", "label": 1}, "'id' must be a string"),
+    ],
+)
+def test_bad_rows_raise_data_error(row: dict, problem: str) -> None:
+    with pytest.raises(DataError, match=problem):
+        perturb_split("char_noise", {}, {"en": [row]}, {})
+
+
+def test_integer_ids_become_strings() -> None:
+    records, _ = perturb_split(
+        "char_noise", {}, {"en": [{"id": 7, "sentence1": "Hello world", "sentence2": "Hi world", "label": 1}]}, {}
+    )
+    assert records["en"][0]["id"] == "7"
+
+
+def test_ns_marker_rows_are_untouched_and_not_eligible() -> None:
+    test = {"de": [{"id": "1", "sentence1": "Der Fluss ist lang.", "sentence2": "NS", "label": 0}]}
+    for family in FAMILIES:
+        records, quality = perturb_split(family, {}, test, {})
+        r = records["de"][0]
+        assert (r["sentence1"], r["sentence2"], r["changed"], r["eligible"]) == (
+            "Der Fluss ist lang.",
+            "NS",
+            False,
+            False,
+        )
+        assert quality["languages"]["de"]["not_eligible"] == 1
+
+
+def test_input_is_nfc_normalised() -> None:
+    decomposed = "Cafe\u0301 au lait"
+    records, _ = perturb_split(
+        "contrast", {}, {"fr": [{"id": "1", "sentence1": decomposed, "sentence2": decomposed, "label": 0}]}, {}
+    )
+    assert records["fr"][0]["sentence1"] == "Café au lait"
