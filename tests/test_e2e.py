@@ -118,3 +118,37 @@ def test_second_repro_does_nothing_and_status_is_clean(offline_run):
     assert "Running stage" not in again.stdout, again.stdout
     status = run([sys.executable, "-m", "dvc", "status", "--json"], work, env)
     assert json.loads(status.stdout or "{}") == {}
+
+
+def _set_param(work: Path, dotted: str, value) -> None:
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    node = params
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        node = node[part]
+    node[leaf] = value
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+
+
+def test_a_training_param_touches_only_the_target_stages(offline_run):
+    work, env, _, _ = offline_run
+    original = (work / "params.yaml").read_text()
+    try:
+        _set_param(work, "target.train.epochs", 1)
+        status = json.loads(run([sys.executable, "-m", "dvc", "status", "--json"], work, env).stdout)
+        assert sorted(status) == ["target@anli-13", "target@none-13"], status
+    finally:
+        (work / "params.yaml").write_text(original)
+
+
+def test_changing_one_family_reruns_only_its_perturb_and_the_evaluations(offline_run):
+    """Issue 3: a family's params regenerate that family only, and no training stage runs."""
+    work, env, _, _ = offline_run
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    family = next(iter(params["perturb"]["families"]))
+    _set_param(work, f"perturb.families.{family}.seed", params["perturb"]["families"][family].get("seed", 0) + 1)
+    out = run([sys.executable, "-m", "dvc", "repro"], work, env).stdout
+    ran = sorted(line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage"))
+    evaluations = [f"evaluate@{t}-{s}" for t in params["intermediate"]["tasks"] for s in params["seeds"]]
+    # The report reruns too unless the new variants happen to leave every metric unchanged.
+    assert set(ran) - {"report"} == {f"perturb@{family}", *evaluations}, ran

@@ -137,8 +137,10 @@ class IndexedPairs(torch.utils.data.Dataset):
 def sorted_loader(pairs: EncodedPairs, batch_size: int, pad_id: int, pad_to_multiple_of: int | None = None) -> DataLoader:
     """Inference batches of similar length (longest first, so memory peaks at once): little padding."""
     order = sorted(range(len(pairs)), key=lambda i: -len(pairs.input_ids[i]))
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    return DataLoader(IndexedPairs(pairs), batch_sampler=batches, collate_fn=PairCollator(pad_id, pad_to_multiple_of))
+    # A sampler plus batch_size (not a list of batches), so accelerate can shard it across processes
+    # into equal-sized batches; the example index in each batch undoes the order and any padding.
+    return DataLoader(IndexedPairs(pairs), batch_size=batch_size, sampler=order,
+                      collate_fn=PairCollator(pad_id, pad_to_multiple_of))
 
 
 @torch.inference_mode()
