@@ -107,3 +107,11 @@ def test_stage_errors_are_one_line_without_traceback(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip() == "error: params.yaml: data.source: unknown source 'web'; choose one of fixture, local, hub"
     assert not out.exists()
+
+
+def test_extra_overrides_come_after_the_config():
+    command = exp_run_command(ROOT / "configs/real-cpu.yaml", str(ROOT / "params.yaml"), "smoke", False,
+                              ("target.train.epochs=1",))
+    assert command[:5] == ["dvc", "exp", "run", "-n", "smoke"]
+    assert command[-2:] == ["-S", "target.train.epochs=1"]
+    assert "data.source=local" in command

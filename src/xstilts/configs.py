@@ -3,6 +3,7 @@
     python -m xstilts.configs configs/real-cpu.yaml --run            # dvc exp run -n real-cpu -S ...
     python -m xstilts.configs configs/real-cpu.yaml --run --queue    # queue it instead
     python -m xstilts.configs configs/real-cpu.yaml                  # just print the dvc command
+    python -m xstilts.configs configs/real-cpu.yaml --run -S 'seeds=[13,42,87]'   # plus overrides
 
 A configuration file holds only the keys that differ from params.yaml (the offline default), so the
 three configurations cannot drift apart silently. Keys absent from params.yaml are added with
@@ -62,8 +63,12 @@ def override_flags(overrides: Mapping[str, Any], params: Mapping[str, Any]) -> l
     return flags
 
 
-def exp_run_command(config: Path, params_path: str, name: str | None, queue: bool) -> list[str]:
+def exp_run_command(config: Path, params_path: str, name: str | None, queue: bool,
+                    extra: tuple[str, ...] = ()) -> list[str]:
+    """`dvc exp run` with the config's overrides, then any extra `-S key=value` (they win)."""
     flags = override_flags(load_params(config), load_params(params_path))
+    for item in extra:
+        flags += ["-S", item]
     return ["dvc", "exp", "run", "-n", name or config.stem, *(["--queue"] if queue else []), *flags]
 
 
@@ -72,11 +77,12 @@ def exp_run_command(config: Path, params_path: str, name: str | None, queue: boo
 @click.option("--run", "execute", is_flag=True, help="run the experiment (default: print the command)")
 @click.option("--queue", is_flag=True, help="queue the experiment (start it with `dvc queue start`)")
 @click.option("--name", default=None, help="experiment name (default: the config file's stem)")
+@click.option("-S", "--set", "extra", multiple=True, metavar="KEY=VALUE", help="one more override, after the config's")
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(config: Path, execute: bool, queue: bool, name: str | None, params_path: str) -> None:
+def main(config: Path, execute: bool, queue: bool, name: str | None, extra: tuple[str, ...], params_path: str) -> None:
     """The `dvc exp run` command that applies CONFIG on top of params.yaml."""
-    command = exp_run_command(config, params_path, name, queue)
+    command = exp_run_command(config, params_path, name, queue, extra)
     if not execute:
         click.echo(shlex.join(command))
         return
