@@ -31,6 +31,21 @@ def read_rows(prepared_dir: Path, split: str, lang: str = "en") -> list[dict]:
     return [row for _, row in read_jsonl(prepared_dir / split / f"{lang}.jsonl")]
 
 
+def _train_on(prepared_dir: Path, manifest: dict, init_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path,
+              encoder_only: bool) -> TrainResult:
+    """One phase: the prepared English train/validation splits, the task's labels."""
+    return train_classifier(
+        init_dir=init_dir,
+        train_rows=read_rows(prepared_dir, "train"),
+        validation_rows=read_rows(prepared_dir, "validation"),
+        labels=manifest["labels"],
+        cfg=cfg,
+        seed=seed,
+        out_dir=out_dir,
+        save_encoder_only=encoder_only,
+    )
+
+
 def run_intermediate(prepared_dir: Path, pretrained_dir: Path, cfg: TrainConfig, seed: int,
                      out_dir: Path) -> TrainResult | None:
     """Train the pretrained encoder on an intermediate task; `none` (no splits) trains nothing."""
@@ -39,16 +54,7 @@ def run_intermediate(prepared_dir: Path, pretrained_dir: Path, cfg: TrainConfig,
         with atomic_dir(out_dir) as tmp:
             write_json(tmp / ENCODER_POINTER, {"task": manifest["task"], "encoder": str(pretrained_dir)})
         return None
-    result = train_classifier(
-        init_dir=pretrained_dir,
-        train_rows=read_rows(prepared_dir, "train"),
-        validation_rows=read_rows(prepared_dir, "validation"),
-        labels=manifest["labels"],
-        cfg=cfg,
-        seed=seed,
-        out_dir=out_dir,
-        save_encoder_only=True,
-    )
+    result = _train_on(prepared_dir, manifest, pretrained_dir, cfg, seed, out_dir, encoder_only=True)
     write_json(out_dir / ENCODER_POINTER, {"task": manifest["task"], "encoder": str(out_dir)})
     return result
 
@@ -64,13 +70,4 @@ def resolve_encoder(intermediate_dir: Path) -> Path:
 def run_target(prepared_dir: Path, intermediate_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path) -> TrainResult:
     """Fine-tune on English PAWS-X, selecting on English validation only (zero-shot)."""
     manifest = _read_manifest(prepared_dir)
-    return train_classifier(
-        init_dir=resolve_encoder(intermediate_dir),
-        train_rows=read_rows(prepared_dir, "train"),
-        validation_rows=read_rows(prepared_dir, "validation"),
-        labels=manifest["labels"],
-        cfg=cfg,
-        seed=seed,
-        out_dir=out_dir,
-        save_encoder_only=False,
-    )
+    return _train_on(prepared_dir, manifest, resolve_encoder(intermediate_dir), cfg, seed, out_dir, encoder_only=False)
