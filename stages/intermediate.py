@@ -1,7 +1,7 @@
 """Stage `intermediate`: train the pretrained encoder on an English intermediate task.
 
     python stages/intermediate.py --seed 13 --prepared data/prepared/anli \
-        --pretrained models/pretrained --out models/intermediate/anli-s13
+        --pretrained models/pretrained --out models/intermediate/anli-s13 --logs logs/intermediate/anli-s13
 
 For the baseline task `none` it trains nothing and points the target phase at the pretrained encoder.
 Multi-GPU: `accelerate launch stages/intermediate.py ...` (see README).
@@ -22,11 +22,12 @@ from xstilts.training import TrainConfig
 @click.option("--prepared", type=click.Path(path_type=Path), required=True)
 @click.option("--pretrained", type=click.Path(path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--logs", type=click.Path(path_type=Path), default=None, help="dvclive directory for the training curves")
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(seed: int, prepared: Path, pretrained: Path, out: Path, params_path: str) -> None:
+def main(seed: int, prepared: Path, pretrained: Path, out: Path, logs: Path | None, params_path: str) -> None:
     cfg = section(TrainConfig, load_params(params_path), "intermediate.train")
-    result = run_intermediate(prepared, pretrained, cfg, seed, out)
+    result = run_intermediate(prepared, pretrained, cfg, seed, out, logs)
     if result is None:
         click.echo(f"no intermediate training; {out} points at {pretrained}")
     else:

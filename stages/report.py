@@ -1,22 +1,36 @@
-"""Stage `report`: Markdown tables and figures from every run's metrics.
+"""Stage `report`: the answer to the research question, from every run's saved predictions.
 
-    python stages/report.py --metrics metrics --out reports
+    python stages/report.py --predictions predictions --logs logs --out reports
+
+Writes reports/robustness.md (tables with bootstrap intervals and paired tests against the baseline),
+reports/figures/*.png, reports/plots/*.csv (for `dvc plots show`) and reports/summary.json.
 """
 
 from pathlib import Path
 
 import click
 
-from xstilts.errors import cli_errors
-from xstilts.report import write_report
+from xstilts.errors import ParamsError, cli_errors
+from xstilts.params import load_params, section
+from xstilts.report import ReportConfig, describe_setup, write_report
+
+NOTES_DIR = Path("reports/notes")
 
 
 @click.command()
-@click.option("--metrics", "metrics_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--predictions", "predictions_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--logs", "logs_dir", type=click.Path(path_type=Path), default=None)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(metrics_dir: Path, out: Path) -> None:
-    click.echo(f"report -> {write_report(metrics_dir, out)}")
+def main(predictions_dir: Path, logs_dir: Path | None, out: Path, params_path: str) -> None:
+    params = load_params(params_path)
+    cfg = section(ReportConfig, params, "report")
+    notes = Path(cfg.notes) if cfg.notes else None
+    if notes is not None and (notes.parent != NOTES_DIR or not notes.is_file()):
+        raise ParamsError("report.notes", f"{notes}: expected a file in {NOTES_DIR}/ (a dependency of the stage)")
+    report = write_report(predictions_dir, out, cfg, logs_dir, describe_setup(params), notes)
+    click.echo(f"report -> {report}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Stage `target`: fine-tune on English PAWS-X from an intermediate-phase encoder.
 
     python stages/target.py --seed 13 --prepared data/prepared/pawsx \
-        --intermediate models/intermediate/anli-s13 --out models/target/anli-s13
+        --intermediate models/intermediate/anli-s13 --out models/target/anli-s13 --logs logs/target/anli-s13
 
 Multi-GPU: `accelerate launch stages/target.py ...` (see README).
 """
@@ -21,11 +21,12 @@ from xstilts.training import TrainConfig
 @click.option("--prepared", type=click.Path(path_type=Path), required=True)
 @click.option("--intermediate", type=click.Path(path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--logs", type=click.Path(path_type=Path), default=None, help="dvclive directory for the training curves")
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(seed: int, prepared: Path, intermediate: Path, out: Path, params_path: str) -> None:
+def main(seed: int, prepared: Path, intermediate: Path, out: Path, logs: Path | None, params_path: str) -> None:
     cfg = section(TrainConfig, load_params(params_path), "target.train")
-    result = run_target(prepared, intermediate, cfg, seed, out)
+    result = run_target(prepared, intermediate, cfg, seed, out, logs)
     click.echo(f"best English validation accuracy {result.best_validation_accuracy:.4f} "
                f"(step {result.best_step}, {result.seconds:.0f} s) -> {out}")
 

@@ -4,6 +4,12 @@
     python -m xstilts.configs configs/real-cpu.yaml --run --queue    # queue it instead
     python -m xstilts.configs configs/real-cpu.yaml                  # just print the dvc command
     python -m xstilts.configs configs/real-cpu.yaml --run -S 'seeds=[13,42,87]'   # plus overrides
+    python -m xstilts.configs configs/real-cpu.yaml --run --snapshot results/real-cpu
+
+`--snapshot DIR` copies what the run produced and what it was run with — params.yaml, dvc.lock,
+metrics/, and the report (robustness.md, figures/, plots/, summary.json) — into DIR, so that a
+configuration other than the offline default can keep its results in git next to the lock file
+that proves where they came from (see results/README.md).
 
 A configuration file holds only the keys that differ from params.yaml (the offline default), so the
 three configurations cannot drift apart silently. Keys absent from params.yaml are added with
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -72,22 +79,52 @@ def exp_run_command(config: Path, params_path: str, name: str | None, queue: boo
     return ["dvc", "exp", "run", "-n", name or config.stem, *(["--queue"] if queue else []), *flags]
 
 
+SNAPSHOT = ("params.yaml", "dvc.lock", "metrics", "reports/robustness.md", "reports/figures", "reports/plots",
+            "reports/summary.json")
+
+
+def snapshot(root: Path, dest: Path) -> list[Path]:
+    """Copy a finished run's params, lock, metrics and report from `root` into `dest` (replaced)."""
+    missing = [p for p in SNAPSHOT if not (root / p).exists()]
+    if missing:
+        raise XstiltsError(f"{root}: nothing to snapshot, missing {', '.join(missing)} — did the run finish?")
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    copied = []
+    for rel in SNAPSHOT:
+        src, out = root / rel, dest / Path(rel).name
+        if src.is_dir():
+            shutil.copytree(src, out)
+        else:
+            shutil.copy2(src, out)
+        copied.append(out)
+    return copied
+
+
 @click.command()
 @click.argument("config", type=click.Path(path_type=Path))
 @click.option("--run", "execute", is_flag=True, help="run the experiment (default: print the command)")
 @click.option("--queue", is_flag=True, help="queue the experiment (start it with `dvc queue start`)")
 @click.option("--name", default=None, help="experiment name (default: the config file's stem)")
 @click.option("-S", "--set", "extra", multiple=True, metavar="KEY=VALUE", help="one more override, after the config's")
+@click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path), default=None,
+              help="after a successful run, copy params, lock, metrics and report here")
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(config: Path, execute: bool, queue: bool, name: str | None, extra: tuple[str, ...], params_path: str) -> None:
+def main(config: Path, execute: bool, queue: bool, name: str | None, extra: tuple[str, ...],
+         snapshot_dir: Path | None, params_path: str) -> None:
     """The `dvc exp run` command that applies CONFIG on top of params.yaml."""
     command = exp_run_command(config, params_path, name, queue, extra)
     if not execute:
         click.echo(shlex.join(command))
         return
     # A list of arguments, no shell: override values never reach a shell.
-    raise SystemExit(subprocess.call(command))
+    code = subprocess.call(command)
+    if code == 0 and snapshot_dir is not None and not queue:
+        snapshot(Path("."), snapshot_dir)
+        click.echo(f"snapshot -> {snapshot_dir}")
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
-"""Zero-shot evaluation of one target checkpoint on every language × variant.
+"""Zero-shot predictions of one target checkpoint on every language × variant.
 
-    python stages/evaluate_run.py --model models/target/anli-s13 --clean data/prepared/pawsx/test ...
+    python stages/predict.py --model models/target/anli-s13 --clean data/prepared/pawsx/test \
+        --variants data/variants --predictions predictions/anli-s13.jsonl
 
 Variants are the clean PAWS-X test set (`data/prepared/pawsx/test/<lang>.jsonl`) and every
-perturbation family's files (`data/variants/<family>/<lang>.jsonl`). The reference label of a
-variant is its `expected_label` (a contrast-set edit turns a paraphrase into a non-paraphrase).
-Metrics are flat keys, `<lang>.<variant>.accuracy`, so `dvc metrics diff` compares runs key by key.
+perturbation family's files (`data/variants/<family>/<lang>.jsonl`, with the family's label effect
+in `quality.json`). The reference label of a variant is its `expected_label` (a contrast-set edit
+turns a paraphrase into a non-paraphrase). Every prediction is saved with its probabilities, so all
+metrics (`xstilts.robustness`) are recomputed from this file without running the model again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +20,10 @@ from typing import Literal
 
 import numpy as np
 
-from xstilts.errors import ParamsError
-from xstilts.io import read_jsonl, write_json, write_jsonl
-from xstilts.metrics import load_metric
+from xstilts.errors import DataError, ParamsError
+from xstilts.io import read_jsonl, write_jsonl
 from xstilts.modeling import (
+    check_model_dir,
     encode_pairs,
     load_classifier,
     load_tokenizer,
@@ -29,6 +32,7 @@ from xstilts.modeling import (
     softmax,
     sorted_loader,
 )
+
 
 @dataclass(frozen=True)
 class EvalConfig:
@@ -43,26 +47,39 @@ class EvalConfig:
 
 
 CLEAN = "clean"
-AVERAGE = "avg"
-
+EFFECTS = ("preserving", "flipping")  # a family's label effect, as in xstilts.perturb.family
 
 @dataclass(frozen=True)
 class EvalSet:
     lang: str
     variant: str
+    effect: str  # "clean", "preserving" or "flipping"
     rows: list[dict]
 
 
 def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequence[str]) -> list[EvalSet]:
     """The clean test set and each variant family, per language (families in name order)."""
-    sets = [EvalSet(lang, CLEAN, [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")]) for lang in languages]
+    sets = [EvalSet(lang, CLEAN, CLEAN, [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")]) for lang in languages]
     families = sorted(p for p in variants_dir.iterdir() if p.is_dir()) if variants_dir and variants_dir.is_dir() else []
     for family in families:
+        effect = family_effect(family)
         for lang in languages:
             path = family / f"{lang}.jsonl"
             if path.is_file():
-                sets.append(EvalSet(lang, family.name, [r for _, r in read_jsonl(path)]))
+                sets.append(EvalSet(lang, family.name, effect, [r for _, r in read_jsonl(path)]))
     return sets
+
+
+def family_effect(family_dir: Path) -> str:
+    """`preserving` or `flipping`, from the family's `quality.json` (written by the perturb stage)."""
+    path = family_dir / "quality.json"
+    try:
+        effect = json.loads(path.read_text(encoding="utf-8")).get("effect")
+    except (OSError, ValueError) as exc:
+        raise DataError(path, None, f"cannot read the family's label effect ({exc})") from None
+    if effect not in EFFECTS:
+        raise DataError(path, None, f"'effect' must be one of {', '.join(EFFECTS)}, got {effect!r}")
+    return effect
 
 
 def reference_label(row: dict) -> int:
@@ -87,19 +104,10 @@ def predict_sets(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixe
     return out
 
 
-def score(sets: Sequence[EvalSet], probs: Sequence[np.ndarray]) -> dict[str, float]:
-    """Flat metrics: per language × variant accuracy, and the average over languages per variant."""
-    accuracy = load_metric("accuracy")
-    metrics: dict[str, float] = {}
-    per_variant: dict[str, list[float]] = {}
-    for s, p in zip(sets, probs):
-        refs = [reference_label(r) for r in s.rows]
-        acc = accuracy.compute(predictions=p.argmax(axis=1).tolist(), references=refs)["accuracy"]
-        metrics[f"{s.lang}.{s.variant}.accuracy"] = round(float(acc), 6)
-        per_variant.setdefault(s.variant, []).append(float(acc))
-    for variant, accs in per_variant.items():
-        metrics[f"{AVERAGE}.{variant}.accuracy"] = round(float(np.mean(accs)), 6)
-    return metrics
+def edit_rate(row: dict) -> float:
+    """Share of the pair's characters touched by the perturbation's edits (0 for clean rows)."""
+    touched = sum(max(len(e.get("before", "")), len(e.get("after", ""))) for e in row.get("edits", ()))
+    return round(touched / max(1, len(row["sentence1"]) + len(row["sentence2"])), 6)
 
 
 def prediction_rows(sets: Sequence[EvalSet], probs: Sequence[np.ndarray]) -> list[dict]:
@@ -108,6 +116,9 @@ def prediction_rows(sets: Sequence[EvalSet], probs: Sequence[np.ndarray]) -> lis
             "id": r["id"],
             "lang": s.lang,
             "variant": s.variant,
+            "effect": s.effect,
+            "changed": bool(r.get("changed", False)),
+            "edit_rate": edit_rate(r),
             "label": int(r["label"]),
             "expected_label": reference_label(r),
             "predicted": int(pr.argmax()),
@@ -118,15 +129,10 @@ def prediction_rows(sets: Sequence[EvalSet], probs: Sequence[np.ndarray]) -> lis
     ]
 
 
-def evaluate_run(model_dir: Path, clean_dir: Path, variants_dir: Path | None, languages: Sequence[str],
-                 cfg: EvalConfig, max_length: int, metrics_path: Path, predictions_path: Path) -> dict[str, float]:
-    """Predict every language × variant with one checkpoint; write metrics JSON and predictions."""
-    from xstilts.modeling import check_model_dir
-
+def predict_run(model_dir: Path, clean_dir: Path, variants_dir: Path | None, languages: Sequence[str],
+                cfg: EvalConfig, max_length: int, predictions_path: Path) -> int:
+    """Predict every language × variant with one checkpoint; write one JSON line per prediction."""
     check_model_dir(model_dir, "the target checkpoint to evaluate")
     sets = load_eval_sets(clean_dir, variants_dir, languages)
     probs = predict_sets(model_dir, sets, cfg.batch_size, cfg.mixed_precision, max_length)
-    metrics = score(sets, probs)
-    write_jsonl(predictions_path, prediction_rows(sets, probs))
-    write_json(metrics_path, metrics)
-    return metrics
+    return write_jsonl(predictions_path, prediction_rows(sets, probs))

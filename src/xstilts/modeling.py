@@ -23,12 +23,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def make_accelerator(mixed_precision: str, gradient_accumulation_steps: int = 1):
+def make_accelerator(mixed_precision: str, gradient_accumulation_steps: int = 1, log_with: str | None = None):
     from accelerate import Accelerator
 
     if mixed_precision == "fp16" and not torch.cuda.is_available():
         raise XstiltsError("mixed_precision fp16 needs a GPU; use bf16 or no on a CPU")
-    return Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=gradient_accumulation_steps)
+    return Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=gradient_accumulation_steps,
+                       log_with=log_with)
 
 
 def check_model_dir(path: Path, what: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from xstilts.errors import XstiltsError
 from xstilts.io import atomic_dir, read_jsonl, write_json
-from xstilts.training import TrainConfig, TrainResult, train_classifier
+from xstilts.training import CURVES, TrainConfig, TrainResult, train_classifier
 
 ENCODER_POINTER = "encoder.json"
 
@@ -32,7 +32,7 @@ def read_rows(prepared_dir: Path, split: str, lang: str = "en") -> list[dict]:
 
 
 def _train_on(prepared_dir: Path, manifest: dict, init_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path,
-              encoder_only: bool) -> TrainResult:
+              encoder_only: bool, log_dir: Path | None) -> TrainResult:
     """One phase: the prepared English train/validation splits, the task's labels."""
     return train_classifier(
         init_dir=init_dir,
@@ -43,18 +43,22 @@ def _train_on(prepared_dir: Path, manifest: dict, init_dir: Path, cfg: TrainConf
         seed=seed,
         out_dir=out_dir,
         save_encoder_only=encoder_only,
+        log_dir=log_dir,
     )
 
 
 def run_intermediate(prepared_dir: Path, pretrained_dir: Path, cfg: TrainConfig, seed: int,
-                     out_dir: Path) -> TrainResult | None:
-    """Train the pretrained encoder on an intermediate task; `none` (no splits) trains nothing."""
+                     out_dir: Path, log_dir: Path | None = None) -> TrainResult | None:
+    """Train the pretrained encoder on an intermediate task; `none` (no splits) trains nothing
+    (its log directory then holds an empty curve and `{"trained": false}`, so every run has one)."""
     manifest = _read_manifest(prepared_dir)
     if not manifest.get("splits"):
         with atomic_dir(out_dir) as tmp:
             write_json(tmp / ENCODER_POINTER, {"task": manifest["task"], "encoder": str(pretrained_dir)})
+        if log_dir is not None:
+            write_untrained_log(log_dir)
         return None
-    result = _train_on(prepared_dir, manifest, pretrained_dir, cfg, seed, out_dir, encoder_only=True)
+    result = _train_on(prepared_dir, manifest, pretrained_dir, cfg, seed, out_dir, encoder_only=True, log_dir=log_dir)
     write_json(out_dir / ENCODER_POINTER, {"task": manifest["task"], "encoder": str(out_dir)})
     return result
 
@@ -67,7 +71,19 @@ def resolve_encoder(intermediate_dir: Path) -> Path:
     return Path(json.loads(pointer.read_text(encoding="utf-8"))["encoder"])
 
 
-def run_target(prepared_dir: Path, intermediate_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path) -> TrainResult:
+def run_target(prepared_dir: Path, intermediate_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path,
+               log_dir: Path | None = None) -> TrainResult:
     """Fine-tune on English PAWS-X, selecting on English validation only (zero-shot)."""
     manifest = _read_manifest(prepared_dir)
-    return _train_on(prepared_dir, manifest, resolve_encoder(intermediate_dir), cfg, seed, out_dir, encoder_only=False)
+    return _train_on(prepared_dir, manifest, resolve_encoder(intermediate_dir), cfg, seed, out_dir,
+                     encoder_only=False, log_dir=log_dir)
+
+
+def write_untrained_log(log_dir: Path) -> None:
+    """The log directory of a phase that trained nothing: the same files as dvclive's, no points."""
+    with atomic_dir(log_dir) as tmp:
+        write_json(tmp / "metrics.json", {"trained": False})
+        curves = tmp / "plots" / "metrics"
+        curves.mkdir(parents=True)
+        for name in CURVES:
+            (curves / f"{name}.tsv").write_text(f"step\t{name}\n", encoding="utf-8")

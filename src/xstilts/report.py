@@ -1,178 +1,581 @@
-"""The report: every run × language × variant in one Markdown file, plus figures.
+"""The report: does each intermediate task make zero-shot transfer more robust than the baseline?
 
-    python stages/report.py --metrics metrics --out reports
+    python stages/report.py --predictions predictions --logs logs --out reports
 
-Runs are named `<intermediate task>-s<seed>`; `none` is the baseline (no intermediate task).
+Reads every run's predictions (`predictions/<task>-s<seed>.jsonl`; `none` is the baseline) and
+writes `reports/robustness.md` with figures (`reports/figures/`), the data behind `dvc plots`
+(`reports/plots/`) and a small metrics file for `dvc exp show` (`reports/summary.json`).
+
+Statistics: a value is the mean over seeds of the per-seed metric; its interval is a percentile
+bootstrap over test items (the seed-mean recomputed on each resample). A Δ compares a task with the
+baseline on the same items and resamples (paired bootstrap); its p-value is two-sided, read off the
+same replicates, and the marker uses Holm's correction over the comparisons of one table.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from xstilts.data.registry import NO_INTERMEDIATE, PAWSX_LANGUAGES
-from xstilts.errors import XstiltsError
-from xstilts.io import atomic_dir
+import numpy as np
+
+from xstilts.data.registry import NO_INTERMEDIATE
+from xstilts.errors import ParamsError, XstiltsError
+from xstilts.io import atomic_path, write_json
+from xstilts.robustness import (
+    AVERAGE,
+    CLEAN,
+    FLIPPING,
+    PRESERVING,
+    RunArrays,
+    crosslingual,
+    load_predictions,
+    metric,
+    resampling_weights,
+)
 
 RUN_NAME = re.compile(r"^(?P<task>.+)-s(?P<seed>\d+)$")
-METRIC_KEY = re.compile(r"^(?P<lang>[^.]+)\.(?P<variant>[^.]+)\.(?P<metric>[^.]+)$")
+EN_GAP = "en_gap"  # pseudo-language: English minus the mean of the other languages
+POOLED = "preserving families"  # pseudo-variant: the mean over label-preserving families
+
+# Published zero-shot PAWS-X test accuracy (XTREME, Hu et al. 2020, table 11), for the sanity check.
+PUBLISHED = {
+    "XLM-R Large (XTREME)": {"en": 94.7, "de": 89.7, "es": 90.1, "fr": 90.4, "ja": 78.7, "ko": 79.0, "zh": 82.3},
+    "mBERT (XTREME)": {"en": 94.0, "de": 85.7, "es": 87.4, "fr": 87.0, "ja": 73.0, "ko": 69.6, "zh": 77.0},
+}
 
 
 @dataclass(frozen=True)
-class RunMetrics:
-    run: str
+class ReportConfig:
+    """`report` in params.yaml."""
+
+    bootstrap_samples: int = 2000
+    confidence: float = 0.95
+    seed: int = 13
+    notes: str = ""  # a committed Markdown file (e.g. the discussion of a real run) to include
+
+    def check(self, key: str) -> None:
+        if self.bootstrap_samples < 100:
+            raise ParamsError(f"{key}.bootstrap_samples", f"must be >= 100, got {self.bootstrap_samples!r}")
+        if not 0.5 <= self.confidence < 1:
+            raise ParamsError(f"{key}.confidence", f"must be in [0.5, 1), got {self.confidence!r}")
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
     task: str
     seed: int
-    values: dict[tuple[str, str, str], float]  # (lang, variant, metric) -> value
+    arrays: RunArrays
 
 
-def load_runs(metrics_dir: Path) -> list[RunMetrics]:
+@dataclass(frozen=True)
+class Estimate:
+    value: float  # mean over seeds
+    low: float
+    high: float
+    seed_std: float | None  # across seeds (None with one seed)
+    seeds: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    delta: float  # task minus baseline, mean over seeds
+    low: float
+    high: float
+    p: float
+    p_holm: float = float("nan")
+
+
+def load_runs(predictions_dir: Path) -> list[Run]:
     runs = []
-    for path in sorted(metrics_dir.glob("*.json")):
+    for path in sorted(predictions_dir.glob("*.jsonl")):
         match = RUN_NAME.match(path.stem)
-        if not match:
-            continue
-        data = json.loads(path.read_text(encoding="utf-8"))
-        values = {}
-        for key, value in data.items():
-            m = METRIC_KEY.match(key)
-            if m and isinstance(value, (int, float)):
-                values[(m["lang"], m["variant"], m["metric"])] = float(value)
-        runs.append(RunMetrics(path.stem, match["task"], int(match["seed"]), values))
+        if match:
+            runs.append(Run(path.stem, match["task"], int(match["seed"]), load_predictions(path)))
     if not runs:
-        raise XstiltsError(f"{metrics_dir}: no metrics files named <task>-s<seed>.json")
+        raise XstiltsError(f"{predictions_dir}: no predictions named <task>-s<seed>.jsonl")
+    first = runs[0]
+    for run in runs[1:]:
+        if run.arrays.ids != first.arrays.ids or run.arrays.langs != first.arrays.langs:
+            raise XstiltsError(f"{predictions_dir / (run.name + '.jsonl')}: not the same test items and languages "
+                               f"as {first.name}.jsonl — rerun `dvc repro` so every run sees the same data")
     # Baseline first, then the intermediate tasks in name order.
     return sorted(runs, key=lambda r: (r.task != NO_INTERMEDIATE, r.task, r.seed))
 
 
-def _axis(runs: Sequence[RunMetrics], position: int) -> list[str]:
-    """Languages in PAWS-X order with the average last; variants with `clean` first."""
-    seen = {key[position] for r in runs for key in r.values}
-    first = PAWSX_LANGUAGES if position == 0 else ("clean",)
-    last = ("avg",) if position == 0 else ()
-    middle = sorted(seen - set(first) - set(last))
-    return [x for x in first if x in seen] + middle + [x for x in last if x in seen]
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm–Bonferroni adjusted p-values (NaNs are left out of the family and stay NaN)."""
+    finite = [(p, i) for i, p in enumerate(pvalues) if np.isfinite(p)]
+    adjusted = [float("nan")] * len(pvalues)
+    running = 0.0
+    for rank, (p, i) in enumerate(sorted(finite)):
+        running = max(running, min(1.0, (len(finite) - rank) * p))
+        adjusted[i] = running
+    return adjusted
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+@dataclass
+class Statistics:
+    """Point estimates, bootstrap intervals and paired comparisons over a set of runs."""
+
+    runs: Sequence[Run]
+    cfg: ReportConfig
+    _cache: dict = field(default_factory=dict)
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        return resampling_weights(len(self.runs[0].arrays.ids), self.cfg.bootstrap_samples, self.cfg.seed)
+
+    @cached_property
+    def tasks(self) -> list[str]:
+        return list(dict.fromkeys(r.task for r in self.runs))
+
+    @cached_property
+    def langs(self) -> list[str]:
+        return self.runs[0].arrays.langs
+
+    @cached_property
+    def variants(self) -> list[str]:
+        return list(dict.fromkeys(v for r in self.runs for v in r.arrays.variants))
+
+    def effect(self, variant: str) -> str:
+        return next(r.arrays.effect(variant) for r in self.runs if variant in r.arrays.variants)
+
+    @property
+    def families(self) -> list[str]:
+        return [v for v in self.variants if v != CLEAN]
+
+    @property
+    def preserving(self) -> list[str]:
+        return [v for v in self.families if self.effect(v) == PRESERVING]
+
+    def has_baseline(self) -> bool:
+        return NO_INTERMEDIATE in self.tasks
+
+    def _one(self, run: Run, name: str, lang: str, variant: str, w: np.ndarray | None) -> np.ndarray:
+        if name == "crosslingual_consistency":
+            return crosslingual(run.arrays, variant, w)
+        if variant == POOLED:
+            return np.mean([self._one(run, name, lang, v, w) for v in self.preserving], axis=0)
+        if lang == EN_GAP:
+            others = [self._one(run, name, x, variant, w) for x in run.arrays.langs if x != "en"]
+            return self._one(run, name, "en", variant, w) - np.mean(others, axis=0)
+        return metric(run.arrays, name, lang, variant, w)
+
+    def _per_seed(self, task: str, name: str, lang: str, variant: str) -> tuple[np.ndarray, np.ndarray]:
+        """(point per seed, bootstrap replicates per seed): shapes (S,) and (S, B)."""
+        key = (task, name, lang, variant)
+        if key not in self._cache:
+            runs = [r for r in self.runs if r.task == task]
+            points = np.array([self._one(r, name, lang, variant, None) for r in runs], dtype=float)
+            reps = np.array([self._one(r, name, lang, variant, self.weights) for r in runs], dtype=float)
+            self._cache[key] = (points, reps)
+        return self._cache[key]
+
+    def _interval(self, replicates: np.ndarray) -> tuple[float, float]:
+        tail = 100 * (1 - self.cfg.confidence) / 2
+        low, high = np.nanpercentile(replicates, [tail, 100 - tail])
+        return float(low), float(high)
+
+    def estimate(self, task: str, name: str, lang: str, variant: str) -> Estimate:
+        points, reps = self._per_seed(task, name, lang, variant)
+        low, high = self._interval(reps.mean(axis=0))
+        std = float(np.std(points, ddof=1)) if len(points) > 1 else None
+        return Estimate(float(points.mean()), low, high, std, len(points))
+
+    def compare(self, task: str, name: str, lang: str, variant: str) -> Comparison:
+        """`task` minus the baseline, paired on items (same resamples) and averaged over seeds."""
+        points, reps = self._per_seed(task, name, lang, variant)
+        base_points, base_reps = self._per_seed(NO_INTERMEDIATE, name, lang, variant)
+        diff = reps.mean(axis=0) - base_reps.mean(axis=0)
+        diff = diff[np.isfinite(diff)]
+        low, high = self._interval(diff)
+        b = len(diff)
+        p = min(1.0, 2 * min((np.sum(diff <= 0) + 1) / (b + 1), (np.sum(diff >= 0) + 1) / (b + 1)))
+        return Comparison(float(points.mean() - base_points.mean()), low, high, float(p))
+
+    def compare_all(self, cells: Sequence[tuple[str, str, str, str]]) -> dict[tuple, Comparison]:
+        """Comparisons for a table's cells, with Holm-adjusted p-values over that table."""
+        out = {cell: self.compare(*cell) for cell in cells}
+        adjusted = holm([c.p for c in out.values()])
+        return {cell: Comparison(c.delta, c.low, c.high, c.p, a) for (cell, c), a in zip(out.items(), adjusted)}
+
+    def edit_rate(self, lang: str, variant: str) -> float:
+        arrays = self.runs[0].arrays
+        l, v = arrays.lang_index(lang), arrays.variant_index(variant)
+        mask = arrays.mask[l, v]
+        return float(arrays.edit_rate[l, v][mask].mean()) if mask.any() else float("nan")
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}"
+# --- formatting ---------------------------------------------------------------------------------
+
+def _pp(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{100 * x:.1f}"
 
 
-def _label(run: RunMetrics) -> str:
-    return f"{run.run} (baseline)" if run.task == NO_INTERMEDIATE else run.run
+def _marker(c: Comparison) -> str:
+    if np.isfinite(c.p_holm) and c.p_holm < 0.05:
+        return "**"
+    return "*" if c.p < 0.05 else ""
 
 
-def accuracy_tables(runs: Sequence[RunMetrics]) -> str:
-    """One table per variant: run × language accuracy (%), with the Δ to the same-seed baseline."""
-    langs = _axis(runs, 0)
-    variants = _axis(runs, 1)
-    baseline = {r.seed: r for r in runs if r.task == NO_INTERMEDIATE}
-    parts = []
-    for variant in variants:
-        rows = []
-        for run in runs:
-            row = [_label(run)]
-            base = baseline.get(run.seed)
-            for lang in langs:
-                value = run.values.get((lang, variant, "accuracy"))
-                cell = _pct(value)
-                if base is not None and base is not run and value is not None:
-                    ref = base.values.get((lang, variant, "accuracy"))
-                    if ref is not None:
-                        cell += f" ({100 * (value - ref):+.1f})"
-                row.append(cell)
-            rows.append(row)
-        parts.append(f"### {variant}\n\n" + _md_table(["run", *langs], rows))
-    return "\n\n".join(parts)
+def _cell(e: Estimate, c: Comparison | None = None, interval: bool = True) -> str:
+    text = _pp(e.value)
+    if e.seed_std is not None:
+        text += f" ± {100 * e.seed_std:.1f}"
+    if interval:
+        text += f" [{_pp(e.low)}, {_pp(e.high)}]"
+    if c is not None:
+        text += f" ({100 * c.delta:+.1f}{_marker(c)})"
+    return text
 
 
-def plot_clean_by_language(runs: Sequence[RunMetrics], path: Path, variant: str = "clean") -> None:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def _task_label(task: str) -> str:
+    return f"{task} (baseline)" if task == NO_INTERMEDIATE else task
+
+
+def task_by_column_table(stats: Statistics, name: str, columns: Sequence[tuple[str, str]],
+                         header: Sequence[str], interval: bool = True) -> str:
+    """Rows: tasks; columns: (lang, variant) cells of metric `name`; Δ to the baseline with markers."""
+    cells = [(task, name, lang, variant) for task in stats.tasks if task != NO_INTERMEDIATE
+             for lang, variant in columns]
+    comparisons = stats.compare_all(cells) if stats.has_baseline() else {}
+    rows = []
+    for task in stats.tasks:
+        row = [_task_label(task)]
+        for lang, variant in columns:
+            row.append(_cell(stats.estimate(task, name, lang, variant), comparisons.get((task, name, lang, variant)),
+                             interval))
+        rows.append(row)
+    return _table(["intermediate task", *header], rows)
+
+
+def by_language(stats: Statistics, name: str, variant: str) -> str:
+    langs = [*stats.langs, AVERAGE]
+    return task_by_column_table(stats, name, [(lang, variant) for lang in langs], langs)
+
+
+def family_summary(stats: Statistics, family: str) -> str:
+    """One family, averaged over languages: every metric of its kind, with intervals and Δ."""
+    effect = stats.effect(family)
+    names = ["accuracy", "drop", "relative_drop", "robust_accuracy",
+             "consistency" if effect == PRESERVING else "flip_rate"]
+    cells = [(task, name, AVERAGE, family) for task in stats.tasks if task != NO_INTERMEDIATE for name in names]
+    comparisons = stats.compare_all(cells) if stats.has_baseline() else {}
+    rows = []
+    for task in stats.tasks:
+        rows.append([_task_label(task)] + [_cell(stats.estimate(task, name, AVERAGE, family),
+                                                 comparisons.get((task, name, AVERAGE, family)))
+                                           for name in names])
+    return _table(["intermediate task", *[n.replace("_", " ") for n in names]], rows)
+
+
+def published_comparison(stats: Statistics) -> str:
+    langs = [lang for lang in stats.langs if lang in PUBLISHED["mBERT (XTREME)"]]
+    rows = []
+    for task in stats.tasks:
+        values = [stats.estimate(task, "accuracy", lang, CLEAN).value for lang in langs]
+        rows.append([f"this pipeline: {task}", *[_pp(v) for v in values], _pp(float(np.mean(values)))])
+    for model, scores in PUBLISHED.items():
+        rows.append([model, *[f"{scores[lang]:.1f}" for lang in langs], f"{np.mean([scores[x] for x in langs]):.1f}"])
+    return _table(["model", *langs, "avg"], rows)
+
+
+def seeds_table(stats: Statistics) -> str:
+    rows = []
+    for task in stats.tasks:
+        seeds = sorted(r.seed for r in stats.runs if r.task == task)
+        row = [_task_label(task), ", ".join(map(str, seeds))]
+        for name, variant in (("accuracy", CLEAN), ("robust_accuracy", POOLED)):
+            points, _ = stats._per_seed(task, name, AVERAGE, variant)
+            row.append(" / ".join(_pp(p) for p in points))
+            row.append(_cell(stats.estimate(task, name, AVERAGE, variant), interval=False))
+        rows.append(row)
+    return _table(["intermediate task", "seeds", "clean avg per seed", "clean avg mean ± std",
+                   "robust avg per seed", "robust avg mean ± std"], rows)
+
+
+# --- training facts from the dvclive logs -------------------------------------------------------
+
+def training_facts(logs_dir: Path | None, runs: Sequence[Run]) -> str:
+    if logs_dir is None or not logs_dir.is_dir():
+        return "_No training logs found._"
+    rows = []
+    for run in runs:
+        row = [run.name]
+        for phase in ("intermediate", "target"):
+            path = logs_dir / phase / run.name / "metrics.json"
+            data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+            if not data.get("train_examples"):
+                row += ["–", "–", "–"]
+                continue
+            row += [str(data["train_examples"]), _pp(data.get("best_validation_accuracy", float("nan"))),
+                    f"{data.get('seconds', float('nan')):.0f}"]
+        rows.append(row)
+    return _table(["run", "intermediate train pairs", "intermediate best val acc", "intermediate s",
+                   "target train pairs", "target best en val acc", "target s"], rows)
+
+
+# --- figures and plot data ----------------------------------------------------------------------
+
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    langs = [lang for lang in _axis(runs, 0) if lang != "avg"]
-    width = 0.8 / max(len(runs), 1)
-    fig, ax = plt.subplots(figsize=(1.2 * len(langs) + 2, 3.6))
-    for i, run in enumerate(runs):
-        xs = [j + i * width for j in range(len(langs))]
-        ys = [100 * run.values.get((lang, variant, "accuracy"), float("nan")) for lang in langs]
-        ax.bar(xs, ys, width=width, label=_label(run))
-    ax.set_xticks([j + width * (len(runs) - 1) / 2 for j in range(len(langs))], langs)
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title(f"PAWS-X zero-shot accuracy by language ({variant})")
-    ax.axhline(50, color="grey", lw=0.8, ls="--")
-    ax.legend(fontsize=8, loc="lower right")
+    return plt
+
+
+def _save(fig, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110, metadata={"Software": None})  # no version stamp: stable bytes
-    plt.close(fig)
+    _pyplot().close(fig)
 
 
-def plot_variants(runs: Sequence[RunMetrics], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    variants = _axis(runs, 1)
-    width = 0.8 / max(len(runs), 1)
-    fig, ax = plt.subplots(figsize=(1.4 * len(variants) + 2, 3.6))
-    for i, run in enumerate(runs):
-        xs = [j + i * width for j in range(len(variants))]
-        ys = [100 * run.values.get(("avg", v, "accuracy"), float("nan")) for v in variants]
-        ax.bar(xs, ys, width=width, label=_label(run))
-    ax.set_xticks([j + width * (len(runs) - 1) / 2 for j in range(len(variants))], variants)
-    ax.set_ylabel("accuracy (%), mean over languages")
-    ax.set_title("Accuracy per perturbation variant")
+def _grouped_bars(stats: Statistics, groups: Sequence[str], value: Callable[[str, str], Estimate], title: str,
+                  ylabel: str, path: Path) -> list[dict]:
+    """Bars per group (x) and task (colour) with interval whiskers; returns the plotted rows."""
+    plt = _pyplot()
+    width = 0.8 / max(len(stats.tasks), 1)
+    fig, ax = plt.subplots(figsize=(1.1 * len(groups) + 2.5, 3.8))
+    rows = []
+    for i, task in enumerate(stats.tasks):
+        estimates = [value(task, g) for g in groups]
+        xs = [j + i * width for j in range(len(groups))]
+        ys = [100 * e.value for e in estimates]
+        err = [[100 * (e.value - e.low) for e in estimates], [100 * (e.high - e.value) for e in estimates]]
+        ax.bar(xs, ys, width=width, yerr=err, capsize=2, label=_task_label(task))
+        rows += [{"task": task, "group": g, "value": e.value, "low": e.low, "high": e.high}
+                 for g, e in zip(groups, estimates)]
+    ax.set_xticks([j + width * (len(stats.tasks) - 1) / 2 for j in range(len(groups))], groups, fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
     ax.axhline(50, color="grey", lw=0.8, ls="--")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(fig)
+    ax.set_ylim(bottom=max(0, min(r["low"] for r in rows) * 100 - 10) if rows else 0)
+    ax.legend(fontsize=7, loc="lower right")
+    _save(fig, path)
+    return rows
 
 
-def render_report(runs: Sequence[RunMetrics], figures: Mapping[str, str]) -> str:
-    seeds = sorted({r.seed for r in runs})
-    tasks = list(dict.fromkeys(r.task for r in runs))
+def _scatter_drop(stats: Statistics, path: Path) -> list[dict]:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    rows = []
+    for task in stats.tasks:
+        xs, ys = [], []
+        for family in stats.preserving:
+            for lang in stats.langs:
+                rate = stats.edit_rate(lang, family)
+                drop = stats.estimate(task, "drop", lang, family).value
+                rows.append({"task": task, "family": family, "lang": lang, "edit_rate": rate, "drop": drop})
+                xs.append(100 * rate)
+                ys.append(100 * drop)
+        ax.scatter(xs, ys, s=14, alpha=0.7, label=_task_label(task))
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("characters edited (% of the pair), mean per family × language")
+    ax.set_ylabel("accuracy drop (points)")
+    ax.set_title("Drop versus perturbation rate (label-preserving families)", fontsize=10)
+    ax.legend(fontsize=7)
+    _save(fig, path)
+    return rows
+
+
+def _write_csv(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()})
+
+
+def figures_and_plots(stats: Statistics, out_dir: Path) -> dict[str, str]:
+    """Write the PNG figures and the CSV files behind `dvc plots`; returns {title: relative path}."""
+    (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+    (out_dir / "plots").mkdir(parents=True, exist_ok=True)
+    figures = {
+        "Clean accuracy by language": "figures/clean_by_language.png",
+        "Robust accuracy by perturbation family (average over languages)": "figures/robust_by_family.png",
+        "Accuracy drop versus perturbation rate": "figures/drop_vs_rate.png",
+    }
+    clean = _grouped_bars(stats, [*stats.langs, AVERAGE], lambda t, g: stats.estimate(t, "accuracy", g, CLEAN),
+                          "Clean zero-shot accuracy (bootstrap interval)", "accuracy (%)",
+                          out_dir / figures["Clean accuracy by language"])
+    _write_csv(out_dir / "plots" / "clean_by_language.csv",
+               [{"cell": f"{r['task']} · {r['group']}", "task": r["task"], "lang": r["group"],
+                 "accuracy": r["value"], "low": r["low"], "high": r["high"]} for r in clean])
+    families = [CLEAN, *stats.families]
+    robust = _grouped_bars(stats, families, lambda t, g: stats.estimate(t, "robust_accuracy", AVERAGE, g),
+                           "Robust accuracy: right on the clean and the perturbed pair", "robust accuracy (%)",
+                           out_dir / figures["Robust accuracy by perturbation family (average over languages)"])
+    _write_csv(out_dir / "plots" / "robust_by_family.csv",
+               [{"cell": f"{r['task']} · {r['group']}", "task": r["task"], "family": r["group"],
+                 "robust_accuracy": r["value"], "low": r["low"], "high": r["high"]} for r in robust])
+    drops = _scatter_drop(stats, out_dir / figures["Accuracy drop versus perturbation rate"])
+    _write_csv(out_dir / "plots" / "drop_vs_rate.csv", drops)
+    return figures
+
+
+# --- the document -------------------------------------------------------------------------------
+
+def summary(stats: Statistics) -> dict[str, dict[str, float]]:
+    """`reports/summary.json`: per task, the headline numbers (for `dvc exp show`/`metrics diff`)."""
+    out: dict[str, dict[str, float]] = {}
+    for task in stats.tasks:
+        entry: dict[str, float] = {}
+        for short, name, variant in (("clean", "accuracy", CLEAN), ("robust", "robust_accuracy", POOLED)):
+            if variant == POOLED and not stats.preserving:
+                continue
+            e = stats.estimate(task, name, AVERAGE, variant)
+            entry[f"{short}_accuracy"] = round(e.value, 6)
+            if task != NO_INTERMEDIATE and stats.has_baseline():
+                c = stats.compare(task, name, AVERAGE, variant)
+                entry[f"{short}_delta"] = round(c.delta, 6)
+                entry[f"{short}_p_value"] = round(c.p, 6)
+        out[task] = entry
+    return out
+
+
+def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, str], facts: str, notes: str) -> str:
+    seeds = sorted({r.seed for r in stats.runs})
+    confidence = f"{100 * stats.cfg.confidence:g} %"
+    has_families = bool(stats.families)
     lines = [
-        "# Robustness of zero-shot cross-lingual PAWS-X transfer",
+        "# Does English NLI intermediate training make zero-shot PAWS-X transfer more robust?",
         "",
-        "Generated by the `report` stage from `metrics/*.json`; do not edit by hand.",
+        "Generated by the `report` stage (`dvc repro report`) from `predictions/`; do not edit by hand.",
         "",
-        f"Runs: {len(runs)} (intermediate tasks: {', '.join(tasks)}; seeds: {', '.join(map(str, seeds))}). "
-        "Accuracy in %; in brackets, the difference in points to the baseline (`none`) with the same seed.",
+        "## Setup",
         "",
-        "## Figures",
+        *[f"- **{k}**: {v}" for k, v in setup.items()],
+        f"- **runs**: {len(stats.runs)} ({', '.join(r.name for r in stats.runs)}); seeds: {', '.join(map(str, seeds))}",
         "",
-        *[f"![{title}]({path})" for title, path in figures.items()],
+        facts,
         "",
-        "## Accuracy by variant",
+        "## How to read this report",
         "",
-        accuracy_tables(runs),
+        f"Numbers are percentages: the mean over seeds, then (± the standard deviation across seeds when there "
+        f"are several) the {confidence} percentile-bootstrap interval over test items in brackets "
+        f"({stats.cfg.bootstrap_samples} resamples, the same resamples for every run and language, so the "
+        f"average over languages treats an item's 7 translations as one cluster). In parentheses: the difference "
+        f"to the baseline `none` in points, from a paired bootstrap on the same items; `*` marks p < 0.05, `**` "
+        f"p < 0.05 after Holm's correction over all comparisons in that table.",
+        "",
+        "- **accuracy** of a family: on the test pairs that the family changed (the reference label of a "
+        "contrast edit is 0, not a paraphrase).",
+        "- **drop**: clean accuracy minus perturbed accuracy on those same items; **relative drop**: drop / clean.",
+        "- **robust accuracy**: right on the clean pair *and* on its perturbed version.",
+        "- **consistency** (label-preserving families): prediction unchanged by the perturbation; "
+        "**flip rate** (contrast sets): prediction changed by a label-flipping edit.",
+        "- **cross-lingual consistency**: the same prediction for an item in all languages.",
+        "- **en gap**: English accuracy minus the mean of the other languages (the transfer gap).",
+        "",
+        "## Headline: clean accuracy by language",
+        "",
+        by_language(stats, "accuracy", CLEAN),
         "",
     ]
+    if stats.preserving:
+        lines += [
+            f"## Headline: robust accuracy by language (mean over the {len(stats.preserving)} label-preserving "
+            f"families: {', '.join(stats.preserving)})",
+            "",
+            by_language(stats, "robust_accuracy", POOLED),
+            "",
+        ]
+    lines += ["## Figures", "", *[f"![{title}]({path})\n" for title, path in figures.items()], ""]
+    if has_families:
+        lines += ["## Per perturbation family", ""]
+        for family in stats.families:
+            effect = stats.effect(family)
+            lines += [
+                f"### {family} ({effect})",
+                "",
+                "Average over languages:",
+                "",
+                family_summary(stats, family),
+                "",
+                "Robust accuracy by language:",
+                "",
+                by_language(stats, "robust_accuracy", family),
+                "",
+            ]
+    columns = [(CLEAN, CLEAN), *[(f, f) for f in stats.families]]
+    lines += [
+        "## Cross-lingual consistency",
+        "",
+        task_by_column_table(stats, "crosslingual_consistency", [(AVERAGE, v) for _, v in columns],
+                             [v for _, v in columns]),
+        "",
+        "## English minus the other languages (accuracy gap)",
+        "",
+        task_by_column_table(stats, "accuracy", [(EN_GAP, v) for _, v in columns], [v for _, v in columns]),
+        "",
+        "## Seeds",
+        "",
+        seeds_table(stats),
+        "",
+        "## Reference: published zero-shot PAWS-X test accuracy",
+        "",
+        published_comparison(stats),
+        "",
+    ]
+    if notes:
+        lines += [notes.strip(), ""]
     return "\n".join(lines)
 
 
-def write_report(metrics_dir: Path, out_dir: Path) -> Path:
-    runs = load_runs(metrics_dir)
-    with atomic_dir(out_dir) as tmp:
-        (tmp / "figures").mkdir()
-        figures = {
-            "clean accuracy by language": "figures/clean_by_language.png",
-            "accuracy by variant": "figures/by_variant.png",
-        }
-        plot_clean_by_language(runs, tmp / figures["clean accuracy by language"])
-        plot_variants(runs, tmp / figures["accuracy by variant"])
-        (tmp / "robustness.md").write_text(render_report(runs, figures), encoding="utf-8")
-    return out_dir / "robustness.md"
+def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_dir: Path | None = None,
+                 setup: Mapping[str, str] | None = None, notes_path: Path | None = None) -> Path:
+    stats = Statistics(load_runs(predictions_dir), cfg)
+    notes = notes_path.read_text(encoding="utf-8") if notes_path else ""
+    figures = figures_and_plots(stats, out_dir)
+    text = render(stats, figures, setup or {}, training_facts(logs_dir, stats.runs), notes)
+    write_json(out_dir / "summary.json", summary(stats))
+    report = out_dir / "robustness.md"
+    with atomic_path(report) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return report
+
+
+def describe_setup(params: Mapping) -> dict[str, str]:
+    """The run's configuration in a few lines, from params.yaml (what was trained on what, how)."""
+
+    def get(path: str, default: object = "–") -> object:
+        node: object = params
+        for part in path.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def train(phase: str) -> str:
+        keys = ("learning_rate", "epochs", "batch_size", "max_length", "mixed_precision", "freeze_word_embeddings")
+        return ", ".join(f"{k} {get(f'{phase}.train.{k}')}" for k in keys)
+
+    def sizes(phase: str) -> str:
+        caps = get(f"{phase}.data.max_examples", {})
+        shown = {k: v for k, v in caps.items() if v} if isinstance(caps, Mapping) else {}
+        return ", ".join(f"{k} ≤ {v}" for k, v in shown.items()) or "all examples"
+
+    source = get("data.source")
+    return {
+        "encoder": f"`{get('model.name')}`",
+        "data source": f"`{source}`" + (f" (`{get('data.local_dir')}`)" if source == "local" else ""),
+        "intermediate tasks": ", ".join(f"`{t}`" for t in get("intermediate.tasks", [])),
+        "intermediate training": f"{train('intermediate')}; data: {sizes('intermediate')}",
+        "target training (English PAWS-X)": f"{train('target')}; data: {sizes('target')}",
+        "perturbation families": ", ".join(f"`{f}`" for f in get("perturb.families", {})),
+    }

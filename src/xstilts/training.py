@@ -35,6 +35,7 @@ from xstilts.modeling import (
 
 
 TRAINING_LOG = "training_log.json"
+CURVES = ("train_loss", "validation_accuracy", "learning_rate")  # logged at every validation point
 
 
 @dataclass(frozen=True)
@@ -118,17 +119,25 @@ def train_classifier(
     seed: int,
     out_dir: Path,
     save_encoder_only: bool,
+    log_dir: Path | None = None,
 ) -> TrainResult:
     """Fine-tune the encoder in `init_dir` with a fresh `len(labels)`-way head; keep the checkpoint
     with the best validation accuracy and save it to `out_dir` (encoder only for the intermediate
-    phase: the target phase always starts with a fresh head)."""
+    phase: the target phase always starts with a fresh head). With `log_dir`, the curves (loss,
+    validation accuracy, learning rate) go there through accelerate's dvclive tracker, for
+    `dvc plots show` and `dvc exp show`."""
     from accelerate.utils import set_seed
     from transformers import get_linear_schedule_with_warmup
 
     from xstilts.io import atomic_dir, write_json
 
     started = time.perf_counter()
-    accelerator = make_accelerator(cfg.mixed_precision, cfg.gradient_accumulation_steps)
+    accelerator = make_accelerator(cfg.mixed_precision, cfg.gradient_accumulation_steps,
+                                   log_with="dvclive" if log_dir is not None else None)
+    if log_dir is not None:
+        # Inside `dvc repro` the stage owns the outputs: no dvclive experiment, dvc.yaml or report.
+        accelerator.init_trackers("xstilts", init_kwargs={"dvclive": {
+            "dir": str(log_dir), "save_dvc_exp": False, "dvcyaml": None, "report": None}})
     set_seed(seed)  # before the model exists, so the fresh head is the same every run
     tokenizer = load_tokenizer(init_dir)
     model = load_classifier(init_dir, labels=labels)
@@ -183,6 +192,7 @@ def train_classifier(
                     "learning_rate": scheduler.get_last_lr()[0],
                     "train_batches_per_s": running_n / elapsed if elapsed > 0 else 0.0,
                 })
+                accelerator.log({k: history[-1][k] for k in CURVES}, step=step)
                 accelerator.print(
                     f"epoch {history[-1]['epoch']:.2f} step {step} loss {history[-1]['train_loss']:.4f} "
                     f"val_acc {acc:.4f}"
@@ -210,6 +220,13 @@ def train_classifier(
         validation_examples=len(validation),
         seconds=time.perf_counter() - started,
     )
+    if log_dir is not None:
+        if accelerator.is_main_process:
+            live = accelerator.get_tracker("dvclive", unwrap=True)
+            live.summary.update(best_validation_accuracy=best_acc, best_step=best_step, seconds=round(result.seconds, 1),
+                                train_examples=len(train), validation_examples=len(validation),
+                                processes=accelerator.num_processes)
+        accelerator.end_training()
     if accelerator.is_main_process:
         with atomic_dir(out_dir) as tmp:
             to_save = unwrapped.base_model if save_encoder_only else unwrapped

@@ -7,6 +7,9 @@ where the Hub is reachable.
 
 import datasets
 import evaluate
+import numpy as np
+
+from xstilts.metrics.definitions import accuracy
 
 _DESCRIPTION = "Accuracy: the share of predictions equal to the reference label."
 _CITATION = ""
@@ -37,5 +40,5 @@ class Accuracy(evaluate.Metric):
             raise ValueError(f"{len(predictions)} predictions for {len(references)} references")
         if not references:
             raise ValueError("accuracy of zero examples is undefined")
-        correct = sum(int(p == r) for p, r in zip(predictions, references))
-        return {"accuracy": correct / len(references) if normalize else correct}
+        share = float(accuracy(np.asarray(predictions), np.asarray(references)))
+        return {"accuracy": share if normalize else int(round(share * len(references)))}

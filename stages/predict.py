@@ -1,10 +1,10 @@
-"""Stage `evaluate`: zero-shot accuracy of one target checkpoint on 7 languages × every variant.
+"""Stage `predict`: one target checkpoint's predictions on 7 languages × every variant.
 
-(Not named evaluate.py: Python puts this folder first on sys.path, and the file would shadow the
-Hugging Face `evaluate` package.)
+    python stages/predict.py --model models/target/anli-s13 --clean data/prepared/pawsx/test \
+        --variants data/variants --predictions predictions/anli-s13.jsonl
 
-    python stages/evaluate_run.py --model models/target/anli-s13 --clean data/prepared/pawsx/test \
-        --variants data/variants --metrics metrics/anli-s13.json --predictions predictions/anli-s13.jsonl
+The only stage that runs the model at test time; metrics come from the saved predictions
+(`stages/score.py`), so changing a metric never reruns the model.
 """
 
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from xstilts.errors import ParamsError, cli_errors
-from xstilts.evaluation import EvalConfig, evaluate_run
+from xstilts.evaluation import EvalConfig, predict_run
 from xstilts.params import load_params, lookup, section
 
 
@@ -20,11 +20,10 @@ from xstilts.params import load_params, lookup, section
 @click.option("--model", type=click.Path(path_type=Path), required=True)
 @click.option("--clean", type=click.Path(path_type=Path), required=True)
 @click.option("--variants", type=click.Path(path_type=Path), required=True)
-@click.option("--metrics", "metrics_path", type=click.Path(path_type=Path), required=True)
 @click.option("--predictions", "predictions_path", type=click.Path(path_type=Path), required=True)
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(model: Path, clean: Path, variants: Path, metrics_path: Path, predictions_path: Path, params_path: str) -> None:
+def main(model: Path, clean: Path, variants: Path, predictions_path: Path, params_path: str) -> None:
     params = load_params(params_path)
     languages = lookup(params, "languages")
     if not isinstance(languages, list) or not languages:
@@ -32,10 +31,9 @@ def main(model: Path, clean: Path, variants: Path, metrics_path: Path, predictio
     max_length = lookup(params, "target.train.max_length")
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
         raise ParamsError("target.train.max_length", f"expected a positive integer, got {max_length!r}")
-    metrics = evaluate_run(model, clean, variants, languages, section(EvalConfig, params, "eval"),
-                           max_length, metrics_path, predictions_path)
-    click.echo(f"{len(metrics)} metrics -> {metrics_path}; clean average accuracy "
-               f"{metrics.get('avg.clean.accuracy', float('nan')):.4f}")
+    n = predict_run(model, clean, variants, languages, section(EvalConfig, params, "eval"), max_length,
+                    predictions_path)
+    click.echo(f"{n} predictions -> {predictions_path}")
 
 
 if __name__ == "__main__":

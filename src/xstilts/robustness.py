@@ -1,0 +1,236 @@
+"""Robustness metrics of a run from its saved predictions, with bootstrap resampling.
+
+    python stages/score.py --predictions predictions/anli-s13.jsonl --metrics metrics/anli-s13.json \
+        --export exports/anli-s13
+
+A run's predictions become dense arrays over (language, variant, item), items being the test ids
+(parallel across languages). A family's metrics are over the items it changed, each paired with
+its clean version. Flat keys, for `dvc metrics diff` and `dvc exp show`:
+
+    <lang>.clean.accuracy
+    <lang>.<family>.accuracy | drop | relative_drop | robust_accuracy | consistency (preserving
+                               families) | flip_rate (contrast sets)
+    avg.<variant>.<metric>               mean over languages
+    en_gap.<variant>.accuracy            English minus the mean of the other languages
+    crosslingual.<variant>.consistency   share of items predicted alike in every language
+
+Every number comes from `xstilts.metrics.definitions`, called with weights: the item mask for a
+point estimate, the mask times multinomial resampling counts for a bootstrap replicate. The same
+counts are used for every run, language and variant, so replicates are paired across runs (paired
+bootstrap) and clustered by item across languages (the average's interval accounts for an item
+being hard in every language).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from xstilts.data.registry import PAWSX_LANGUAGES
+from xstilts.errors import DataError
+from xstilts.io import atomic_dir, read_jsonl, write_json
+from xstilts.metrics import definitions as d
+
+CLEAN = "clean"
+AVERAGE = "avg"
+PRESERVING, FLIPPING = "preserving", "flipping"
+REQUIRED = ("id", "lang", "variant", "effect", "changed", "expected_label", "label", "predicted")
+
+
+@dataclass(frozen=True)
+class RunArrays:
+    """One run's predictions as arrays of shape (languages, variants, items)."""
+
+    ids: list[str]
+    langs: list[str]
+    variants: list[str]  # "clean" first
+    effects: list[str]  # "clean", "preserving" or "flipping", per variant
+    pred: np.ndarray  # predicted label of the (perturbed) pair
+    gold: np.ndarray  # its reference label (expected_label)
+    clean_pred: np.ndarray  # predicted label of the same item's clean pair
+    clean_gold: np.ndarray
+    mask: np.ndarray  # bool: the item is scored for this language × variant
+    edit_rate: np.ndarray  # share of characters edited (0 on clean pairs)
+
+    def lang_index(self, lang: str) -> int:
+        return self.langs.index(lang)
+
+    def variant_index(self, variant: str) -> int:
+        return self.variants.index(variant)
+
+    def effect(self, variant: str) -> str:
+        return self.effects[self.variant_index(variant)]
+
+
+def _ordered(values: set[str], first: Sequence[str]) -> list[str]:
+    return [v for v in first if v in values] + sorted(values - set(first))
+
+
+def load_predictions(path: Path) -> RunArrays:
+    """Read `predictions/<run>.jsonl`; a malformed line stops with its file and line number."""
+    rows = []
+    for line, row in read_jsonl(path):
+        missing = [k for k in REQUIRED if k not in row]
+        if missing:
+            raise DataError(path, line, f"missing {', '.join(missing)}")
+        rows.append(row)
+    if not rows:
+        raise DataError(path, None, "no predictions")
+    langs = _ordered({r["lang"] for r in rows}, PAWSX_LANGUAGES)
+    variants = _ordered({r["variant"] for r in rows}, (CLEAN,))
+    if variants[0] != CLEAN:
+        raise DataError(path, None, "no clean predictions to compare the variants with")
+    ids = list(dict.fromkeys(str(r["id"]) for r in rows if r["variant"] == CLEAN))  # test-set order
+    shape = (len(langs), len(variants), len(ids))
+    pred, gold, clean_label = (np.full(shape, -1, dtype=np.int8) for _ in range(3))
+    changed = np.zeros(shape, dtype=bool)
+    present = np.zeros(shape, dtype=bool)
+    edit_rate = np.zeros(shape, dtype=np.float32)
+    effects = {CLEAN: CLEAN}
+    li = {lang: i for i, lang in enumerate(langs)}
+    vi = {v: i for i, v in enumerate(variants)}
+    ii = {i: n for n, i in enumerate(ids)}
+    for r in rows:
+        item = ii.get(str(r["id"]))
+        if item is None:
+            continue  # a variant of an item with no clean prediction cannot be paired
+        at = (li[r["lang"]], vi[r["variant"]], item)
+        pred[at], gold[at], clean_label[at] = r["predicted"], r["expected_label"], r["label"]
+        changed[at] = bool(r["changed"]) or r["variant"] == CLEAN
+        present[at] = True
+        edit_rate[at] = r.get("edit_rate", 0.0)
+        effects.setdefault(r["variant"], r["effect"])
+    clean_pred = np.broadcast_to(pred[:, :1, :], shape).copy()
+    clean_gold = np.broadcast_to(gold[:, :1, :], shape).copy()
+    mask = present & changed & present[:, :1, :]
+    return RunArrays(ids, langs, variants, [effects[v] for v in variants], pred, gold, clean_pred, clean_gold,
+                     mask, edit_rate)
+
+
+# --- metrics of one language × variant, weighted ------------------------------------------------
+
+Metric = Callable[[RunArrays, int, int, np.ndarray], np.ndarray]
+
+
+def _args(run: RunArrays, l: int, v: int) -> tuple[np.ndarray, ...]:
+    return run.pred[l, v], run.gold[l, v], run.clean_pred[l, v], run.clean_gold[l, v]
+
+
+def _accuracy(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    pred, gold, _, _ = _args(run, l, v)
+    return d.accuracy(pred, gold, w)
+
+
+def _clean_accuracy(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    _, _, clean_pred, clean_gold = _args(run, l, v)
+    return d.accuracy(clean_pred, clean_gold, w)
+
+
+def _drop(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    return d.drop(_clean_accuracy(run, l, v, w), _accuracy(run, l, v, w))
+
+
+def _relative_drop(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    return d.relative_drop(_clean_accuracy(run, l, v, w), _accuracy(run, l, v, w))
+
+
+def _robust_accuracy(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    return d.robust_accuracy(*_args(run, l, v), w)
+
+
+def _consistency(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    pred, _, clean_pred, _ = _args(run, l, v)
+    return d.consistency(pred, clean_pred, w)
+
+
+def _flip_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    pred, _, clean_pred, _ = _args(run, l, v)
+    return d.flip_rate(pred, clean_pred, w)
+
+
+# Which metrics each kind of variant gets; adding a metric is one entry here.
+METRICS: dict[str, dict[str, Metric]] = {
+    CLEAN: {"accuracy": _accuracy},
+    PRESERVING: {"accuracy": _accuracy, "drop": _drop, "relative_drop": _relative_drop,
+                 "robust_accuracy": _robust_accuracy, "consistency": _consistency},
+    FLIPPING: {"accuracy": _accuracy, "drop": _drop, "relative_drop": _relative_drop,
+               "robust_accuracy": _robust_accuracy, "flip_rate": _flip_rate},
+}
+# Robust accuracy of a clean pair is its accuracy; named so tables can put clean next to families.
+METRICS[CLEAN]["robust_accuracy"] = _accuracy
+
+
+def metric(run: RunArrays, name: str, lang: str, variant: str, weights: np.ndarray | None = None) -> np.ndarray:
+    """`name` on `lang` (or `avg`: the mean over languages) × `variant`; with `weights` of shape
+    (B, items), B bootstrap replicates."""
+    v = run.variant_index(variant)
+    fn = METRICS[run.effects[v]][name]
+    langs = range(len(run.langs)) if lang == AVERAGE else [run.lang_index(lang)]
+    values = []
+    for l in langs:
+        w = run.mask[l, v] if weights is None else weights * run.mask[l, v]
+        values.append(fn(run, l, v, w))
+    return np.mean(values, axis=0)
+
+
+def crosslingual(run: RunArrays, variant: str, weights: np.ndarray | None = None) -> np.ndarray:
+    """Cross-lingual consistency over the items scored in every language."""
+    v = run.variant_index(variant)
+    everywhere = run.mask[:, v].all(axis=0)
+    w = everywhere if weights is None else weights * everywhere
+    return d.crosslingual_consistency(run.pred[:, v], w)
+
+
+def score_run(run: RunArrays) -> dict[str, float]:
+    """The flat metrics of one run (see the module docstring)."""
+    out: dict[str, float] = {}
+    for v, variant in enumerate(run.variants):
+        names = METRICS[run.effects[v]]
+        if variant == CLEAN:
+            names = {"accuracy": names["accuracy"]}
+        scored = [lang for l, lang in enumerate(run.langs) if run.mask[l, v].any()]
+        for name in names:
+            for lang in scored:
+                out[f"{lang}.{variant}.{name}"] = metric(run, name, lang, variant)
+            if len(scored) == len(run.langs):
+                out[f"{AVERAGE}.{variant}.{name}"] = metric(run, name, AVERAGE, variant)
+        if "en" in scored and len(scored) > 1:
+            others = [out[f"{lang}.{variant}.accuracy"] for lang in scored if lang != "en"]
+            out[f"en_gap.{variant}.accuracy"] = out[f"en.{variant}.accuracy"] - float(np.mean(others))
+        if len(run.langs) > 1 and run.mask[:, v].all(axis=0).any():
+            out[f"crosslingual.{variant}.consistency"] = crosslingual(run, variant)
+    return {k: round(float(x), 6) for k, x in out.items() if np.isfinite(x)}
+
+
+def resampling_weights(n_items: int, samples: int, seed: int) -> np.ndarray:
+    """Multinomial bootstrap counts, shape (samples, n_items): one replicate = one resample of items."""
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n_items, np.full(n_items, 1.0 / n_items), size=samples).astype(np.float32)
+
+
+def export_xtreme(run: RunArrays, out_dir: Path) -> list[Path]:
+    """Clean test predictions in XTREME's submission layout: `pawsx/test-<lang>.tsv`, one predicted
+    label per line, in the order of the prepared test files."""
+    v = run.variant_index(CLEAN)
+    written = []
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "pawsx").mkdir()
+        for l, lang in enumerate(run.langs):
+            labels = run.pred[l, v][run.mask[l, v]]
+            path = tmp / "pawsx" / f"test-{lang}.tsv"
+            path.write_text("".join(f"{int(x)}\n" for x in labels), encoding="utf-8")
+            written.append(out_dir / "pawsx" / path.name)
+    return written
+
+
+def score_predictions(predictions: Path, metrics_path: Path, export_dir: Path | None) -> dict[str, float]:
+    """Stage `score`: metrics JSON (and the XTREME export) from one run's predictions."""
+    run = load_predictions(predictions)
+    metrics = score_run(run)
+    if export_dir is not None:
+        export_xtreme(run, export_dir)
+    write_json(metrics_path, metrics)
+    return metrics

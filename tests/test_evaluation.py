@@ -1,0 +1,52 @@
+"""Predictions: what each saved row carries, and where a variant's label effect comes from."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from xstilts.errors import DataError
+from xstilts.evaluation import EvalSet, edit_rate, family_effect, load_eval_sets, prediction_rows
+from xstilts.metrics import load_metric
+
+
+def test_accuracy_module_loads_by_local_path_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    metric = load_metric("accuracy")
+    assert metric.compute(predictions=[1, 0, 1, 1], references=[1, 1, 1, 0])["accuracy"] == 0.5
+    assert metric.compute(predictions=[1, 0], references=[1, 0], normalize=False)["accuracy"] == 2
+    with pytest.raises(ValueError, match="no metric module 'bleu'"):
+        load_metric("bleu")
+
+
+def test_prediction_rows_carry_expected_label_effect_and_change():
+    clean = EvalSet("de", "clean", "clean", [{"id": "1", "label": 1, "sentence1": "ab", "sentence2": "cd"}])
+    contrast = EvalSet("de", "contrast", "flipping", [{
+        "id": "1", "label": 1, "expected_label": 0, "changed": True, "sentence1": "ab", "sentence2": "xd",
+        "edits": [{"sentence": 2, "before": "c", "after": "x"}]}])
+    rows = prediction_rows([clean, contrast], [np.array([[0.2, 0.8]]), np.array([[0.6, 0.4]])])
+    assert rows[0] == {"id": "1", "lang": "de", "variant": "clean", "effect": "clean", "changed": False,
+                       "edit_rate": 0.0, "label": 1, "expected_label": 1, "predicted": 1,
+                       "probabilities": [0.2, 0.8]}
+    assert rows[1]["expected_label"] == 0 and rows[1]["predicted"] == 0 and rows[1]["changed"] is True
+    assert rows[1]["edit_rate"] == 0.25 and rows[1]["effect"] == "flipping"
+    assert edit_rate({"sentence1": "", "sentence2": ""}) == 0.0
+
+
+def test_family_effect_comes_from_quality_json(tmp_path):
+    clean = tmp_path / "test"
+    clean.mkdir()
+    (clean / "en.jsonl").write_text(json.dumps({"id": "1", "label": 1, "sentence1": "a", "sentence2": "b"}) + "\n")
+    family = tmp_path / "variants" / "noise"
+    family.mkdir(parents=True)
+    (family / "en.jsonl").write_text(json.dumps({"id": "1", "label": 1, "sentence1": "a", "sentence2": "c"}) + "\n")
+    with pytest.raises(DataError, match=r"noise/quality.json: cannot read"):
+        load_eval_sets(clean, tmp_path / "variants", ["en"])
+    (family / "quality.json").write_text(json.dumps({"effect": "sideways"}))
+    with pytest.raises(DataError, match="'effect' must be one of"):
+        family_effect(family)
+    (family / "quality.json").write_text(json.dumps({"effect": "preserving"}))
+    sets = load_eval_sets(clean, tmp_path / "variants", ["en"])
+    assert [(s.variant, s.effect) for s in sets] == [("clean", "clean"), ("noise", "preserving")]

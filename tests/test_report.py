@@ -1,0 +1,93 @@
+"""The report: bootstrap intervals, paired tests against the baseline, tables, figures, plot data."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from xstilts.errors import XstiltsError
+from xstilts.report import ReportConfig, Statistics, holm, load_runs, write_report
+
+LANGS = ("en", "de", "fr")
+
+
+def _predictions(path, correct: np.ndarray, noise_correct: np.ndarray) -> None:
+    """Synthetic predictions: `correct[l, i]` on clean pairs, `noise_correct[l, i]` on perturbed ones."""
+    rows = []
+    n = correct.shape[1]
+    gold = [i % 2 for i in range(n)]
+    for l, lang in enumerate(LANGS):
+        for i in range(n):
+            pred = gold[i] if correct[l, i] else 1 - gold[i]
+            rows.append({"id": str(i), "lang": lang, "variant": "clean", "effect": "clean", "changed": False,
+                         "edit_rate": 0.0, "label": gold[i], "expected_label": gold[i], "predicted": pred})
+        for i in range(n):
+            pred = gold[i] if noise_correct[l, i] else 1 - gold[i]
+            rows.append({"id": str(i), "lang": lang, "variant": "noise", "effect": "preserving", "changed": True,
+                         "edit_rate": 0.05, "label": gold[i], "expected_label": gold[i], "predicted": pred})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.fixture
+def two_runs(tmp_path):
+    """A baseline right on 60 % of 300 items and a task right on 90 % (clean), both halved by noise."""
+    rng = np.random.default_rng(0)
+    n = 300
+    pred_dir = tmp_path / "predictions"
+    pred_dir.mkdir()
+    base = rng.random((len(LANGS), n)) < 0.6
+    task = base | (rng.random((len(LANGS), n)) < 0.75)
+    _predictions(pred_dir / "none-s13.jsonl", base, base & (rng.random(base.shape) < 0.5))
+    _predictions(pred_dir / "anli-s13.jsonl", task, task & (rng.random(task.shape) < 0.5))
+    return pred_dir
+
+
+def test_holm_by_hand():
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5, float("nan")])[0] == 0.5
+
+
+def test_interval_contains_estimate_and_a_clear_gain_is_significant(two_runs):
+    stats = Statistics(load_runs(two_runs), ReportConfig(bootstrap_samples=500))
+    e = stats.estimate("anli", "accuracy", "avg", "clean")
+    assert e.low < e.value < e.high and e.high - e.low < 0.1
+    c = stats.compare("anli", "accuracy", "avg", "clean")
+    assert c.delta > 0.2 and c.low > 0 and c.p < 0.01
+
+
+def test_a_run_against_itself_is_not_significant(two_runs, tmp_path):
+    (two_runs / "anli-s13.jsonl").write_bytes((two_runs / "none-s13.jsonl").read_bytes())
+    stats = Statistics(load_runs(two_runs), ReportConfig(bootstrap_samples=500))
+    c = stats.compare("anli", "robust_accuracy", "de", "noise")
+    assert c.delta == 0 and c.p == 1.0
+
+
+def test_seeds_give_mean_and_std(two_runs):
+    (two_runs / "none-s42.jsonl").write_bytes((two_runs / "anli-s13.jsonl").read_bytes())
+    stats = Statistics(load_runs(two_runs), ReportConfig(bootstrap_samples=200))
+    one = stats.estimate("none", "accuracy", "en", "clean")
+    assert one.seeds == 2 and one.seed_std is not None and one.seed_std > 0.1
+
+
+def test_report_files(two_runs, tmp_path):
+    out = tmp_path / "reports"
+    report = write_report(two_runs, out, ReportConfig(bootstrap_samples=300), setup={"encoder": "`tiny`"}).read_text()
+    assert "## Headline: clean accuracy by language" in report and "## Headline: robust accuracy" in report
+    assert "| anli |" in report and "| none (baseline) |" in report
+    assert "**)" in report  # the clear clean-accuracy gain is marked, Holm-corrected
+    assert "### noise (preserving)" in report and "cross-lingual consistency" in report.lower()
+    for figure in ("clean_by_language", "robust_by_family", "drop_vs_rate"):
+        assert (out / "figures" / f"{figure}.png").stat().st_size > 1000
+        assert f"figures/{figure}.png" in report
+    rows = list(csv.DictReader((out / "plots" / "clean_by_language.csv").open()))
+    assert {r["task"] for r in rows} == {"none", "anli"} and len(rows) == 2 * (len(LANGS) + 1)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["anli"]["clean_delta"] > 0.2 and "clean_delta" not in summary["none"]
+
+
+def test_runs_on_different_items_are_refused(two_runs):
+    lines = (two_runs / "anli-s13.jsonl").read_text().splitlines()
+    (two_runs / "anli-s13.jsonl").write_text("\n".join(lines[1:]) + "\n")  # en item 0 lost
+    with pytest.raises(XstiltsError, match="not the same test items"):
+        load_runs(two_runs)
