@@ -20,5 +20,5 @@ test:  ## unit tests and the end-to-end offline run
 test-fast:  ## unit tests only (skips the end-to-end run)
 	$(BIN)/pytest -m "not e2e"
 
-run-real:  ## real PAWS-X from ../shared/data (or XSTILTS_DATA_DIR) at CPU scale, as an experiment
-	PATH="$(CURDIR)/$(BIN):$$PATH" HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m xstilts.configs configs/real-cpu.yaml --run
+run-real:  ## real PAWS-X from ../shared/data (or XSTILTS_DATA_DIR) at CPU scale, as an experiment; results -> results/real-cpu
+	PATH="$(CURDIR)/$(BIN):$$PATH" HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m xstilts.configs configs/real-cpu.yaml --run --snapshot results/real-cpu

@@ -84,8 +84,18 @@ def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
                 for variant in variants:
                     value = metrics[f"{lang}.{variant}.accuracy"]
                     assert 0.0 <= value <= 1.0
+                    if variant != "clean":
+                        assert 0.0 <= metrics[f"{lang}.{variant}.robust_accuracy"] <= value
+                        kind = "flip_rate" if variant == "contrast" else "consistency"
+                        assert 0.0 <= metrics[f"{lang}.{variant}.{kind}"] <= 1.0
+            for variant in variants:
+                assert 0.0 <= metrics[f"crosslingual.{variant}.consistency"] <= 1.0
+                assert f"en_gap.{variant}.accuracy" in metrics
             preds = (work / f"predictions/{task}-s{seed}.jsonl").read_text().splitlines()
-            assert len(preds) > 0 and json.loads(preds[0])["variant"] == "clean"
+            first_row = json.loads(preds[0])
+            assert first_row["variant"] == "clean" and len(first_row["probabilities"]) == 2
+            export = work / f"exports/{task}-s{seed}/pawsx/test-de.tsv"
+            assert len(export.read_text().splitlines()) == sum(1 for p in preds if '"de"' in p and '"clean"' in p)
     assert "Running stage 'intermediate@anli-13'" in first.stdout
 
 
@@ -100,9 +110,26 @@ def test_fine_tuned_baseline_beats_chance_on_english(offline_run):
 def test_report_has_tables_and_figures(offline_run):
     work, _, _, _ = offline_run
     report = (work / "reports/robustness.md").read_text()
-    assert "| none-s13 (baseline) |" in report and "### clean" in report
-    for png in ("clean_by_language.png", "by_variant.png"):
+    assert "## Headline: clean accuracy by language" in report and "| none (baseline) |" in report
+    assert "## Per perturbation family" in report and "### contrast (flipping)" in report
+    for png in ("clean_by_language.png", "robust_by_family.png", "drop_vs_rate.png"):
         assert (work / "reports/figures" / png).read_bytes()[:4] == b"\x89PNG"
+    summary = json.loads((work / "reports/summary.json").read_text())
+    assert set(summary) == {"none", "anli"} and "robust_delta" in summary["anli"]
+
+
+def test_dvc_shows_plots_metrics_and_training_curves(offline_run):
+    work, env, _, _ = offline_run
+    plots = json.loads(run([sys.executable, "-m", "dvc", "plots", "show", "--json"], work, env).stdout)
+    names = " ".join(plots)
+    for expected in ("reports/plots/clean_by_language.csv", "reports/plots/robust_by_family.csv",
+                     "reports/plots/drop_vs_rate.csv", "logs/target/none-s13/plots/metrics"):
+        assert expected in names, names
+    curve = (work / "logs/target/none-s13/plots/metrics/validation_accuracy.tsv").read_text().splitlines()
+    assert curve[0] == "step\tvalidation_accuracy" and len(curve) > 1
+    shown = json.loads(run([sys.executable, "-m", "dvc", "metrics", "show", "--json"], work, env).stdout)
+    text = json.dumps(shown)
+    assert "logs/target/anli-s13/metrics.json" in text and "best_validation_accuracy" in text
 
 
 def test_checkpoints_are_safetensors_save_pretrained_dirs(offline_run):
@@ -141,6 +168,18 @@ def test_a_training_param_touches_only_the_target_stages(offline_run):
         (work / "params.yaml").write_text(original)
 
 
+def test_a_report_param_touches_only_the_report(offline_run):
+    """Metrics and statistics come from saved predictions: no model runs for a report change."""
+    work, env, _, _ = offline_run
+    original = (work / "params.yaml").read_text()
+    try:
+        _set_param(work, "report.bootstrap_samples", 500)
+        status = json.loads(run([sys.executable, "-m", "dvc", "status", "--json"], work, env).stdout)
+        assert sorted(status) == ["report"], status
+    finally:
+        (work / "params.yaml").write_text(original)
+
+
 def test_changing_one_family_reruns_only_its_perturb_and_the_evaluations(offline_run):
     """Issue 3: a family's params regenerate that family only, and no training stage runs."""
     work, env, _, _ = offline_run
@@ -149,6 +188,7 @@ def test_changing_one_family_reruns_only_its_perturb_and_the_evaluations(offline
     _set_param(work, f"perturb.families.{family}.seed", params["perturb"]["families"][family].get("seed", 0) + 1)
     out = run([sys.executable, "-m", "dvc", "repro"], work, env).stdout
     ran = sorted(line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage"))
-    evaluations = [f"evaluate@{t}-{s}" for t in params["intermediate"]["tasks"] for s in params["seeds"]]
+    evaluations = [f"{stage}@{t}-{s}" for stage in ("predict", "score")
+                   for t in params["intermediate"]["tasks"] for s in params["seeds"]]
     # The report reruns too unless the new variants happen to leave every metric unchanged.
     assert set(ran) - {"report"} == {f"perturb@{family}", *evaluations}, ran

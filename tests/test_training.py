@@ -24,8 +24,19 @@ def encoder(tmp_path_factory):
 
 def test_training_learns_selects_on_validation_and_saves_safetensors(encoder, tmp_path):
     out = tmp_path / "target"
-    result = train_classifier(encoder, toy_rows(96, 1), toy_rows(32, 2), ["no", "yes"], FAST, 13, out, False)
+    logs = tmp_path / "logs"
+    result = train_classifier(encoder, toy_rows(96, 1), toy_rows(32, 2), ["no", "yes"], FAST, 13, out, False,
+                              log_dir=logs)
     assert result.best_validation_accuracy >= 0.9
+    # dvclive curves: one row per validation point; the summary names the selected checkpoint.
+    curve = (logs / "plots/metrics/validation_accuracy.tsv").read_text().splitlines()
+    assert curve[0] == "step\tvalidation_accuracy" and len(curve) == 1 + len(result.history)
+    assert [float(line.split("\t")[1]) for line in curve[1:]] == pytest.approx(
+        [h["validation_accuracy"] for h in result.history])
+    summary = json.loads((logs / "metrics.json").read_text())
+    assert summary["best_validation_accuracy"] == result.best_validation_accuracy
+    assert summary["best_step"] == result.best_step and summary["train_examples"] == 96
+    assert not (logs / "dvc.yaml").exists() and not (logs / "report.html").exists()
     assert result.best_validation_accuracy == max(h["validation_accuracy"] for h in result.history)
     assert len(result.history) == FAST.epochs * FAST.evals_per_epoch
     assert (out / "model.safetensors").is_file() and not list(out.glob("*.bin"))
@@ -69,7 +80,9 @@ def test_baseline_points_at_the_pretrained_encoder(encoder, tmp_path):
     prepared.mkdir()
     (prepared / "manifest.json").write_text(json.dumps({"task": "none"}))
     out = tmp_path / "inter-none"
-    assert run_intermediate(prepared, encoder, FAST, 1, out) is None
+    assert run_intermediate(prepared, encoder, FAST, 1, out, tmp_path / "logs") is None
+    assert json.loads((tmp_path / "logs/metrics.json").read_text()) == {"trained": False}
+    assert (tmp_path / "logs/plots/metrics/train_loss.tsv").read_text() == "step\ttrain_loss\n"
     assert [p.name for p in out.iterdir()] == [ENCODER_POINTER]
     assert resolve_encoder(out) == encoder
 
