@@ -92,10 +92,11 @@ def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
                 assert 0.0 <= metrics[f"crosslingual.{variant}.consistency"] <= 1.0
                 assert f"en_gap.{variant}.accuracy" in metrics
             preds = (work / f"predictions/{task}-s{seed}.jsonl").read_text().splitlines()
-            first_row = json.loads(preds[0])
-            assert first_row["variant"] == "clean" and len(first_row["probabilities"]) == 2
+            rows = [json.loads(line) for line in preds]
+            assert rows[0]["variant"] == "clean" and len(rows[0]["probabilities"]) == 2
+            clean_de = [r["predicted"] for r in rows if r["lang"] == "de" and r["variant"] == "clean"]
             export = work / f"exports/{task}-s{seed}/pawsx/test-de.tsv"
-            assert len(export.read_text().splitlines()) == sum(1 for p in preds if '"de"' in p and '"clean"' in p)
+            assert export.read_text().splitlines() == [str(p) for p in clean_de]
     assert "Running stage 'intermediate@anli-13'" in first.stdout
 
 
@@ -121,7 +122,7 @@ def test_report_has_tables_and_figures(offline_run):
 def test_dvc_shows_plots_metrics_and_training_curves(offline_run):
     work, env, _, _ = offline_run
     plots = json.loads(run([sys.executable, "-m", "dvc", "plots", "show", "--json"], work, env).stdout)
-    names = " ".join(plots)
+    names = " ".join(plots["data"])
     for expected in ("reports/plots/clean_by_language.csv", "reports/plots/robust_by_family.csv",
                      "reports/plots/drop_vs_rate.csv", "logs/target/none-s13/plots/metrics"):
         assert expected in names, names

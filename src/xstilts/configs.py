@@ -28,8 +28,8 @@ from typing import Any
 
 import click
 
-from xstilts.errors import XstiltsError, cli_errors
-from xstilts.params import load_params
+from xstilts.errors import ParamsError, XstiltsError, cli_errors
+from xstilts.params import load_params, lookup
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -43,11 +43,10 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, An
 
 
 def _has_key(params: Mapping[str, Any], dotted: str) -> bool:
-    node: Any = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False
-        node = node[part]
+    try:
+        lookup(params, dotted)
+    except ParamsError:
+        return False
     return True
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from xstilts.data.registry import NO_INTERMEDIATE
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.io import atomic_path, write_json
+from xstilts.params import lookup
 from xstilts.robustness import (
     AVERAGE,
     CLEAN,
@@ -554,12 +555,10 @@ def describe_setup(params: Mapping) -> dict[str, str]:
     """The run's configuration in a few lines, from params.yaml (what was trained on what, how)."""
 
     def get(path: str, default: object = "–") -> object:
-        node: object = params
-        for part in path.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return default
-            node = node[part]
-        return node
+        try:
+            return lookup(params, path)
+        except ParamsError:
+            return default
 
     def train(phase: str) -> str:
         keys = ("learning_rate", "epochs", "batch_size", "max_length", "mixed_precision", "freeze_word_embeddings")
