@@ -50,3 +50,22 @@ def test_family_effect_comes_from_quality_json(tmp_path):
     (family / "quality.json").write_text(json.dumps({"effect": "preserving"}))
     sets = load_eval_sets(clean, tmp_path / "variants", ["en"])
     assert [(s.variant, s.effect) for s in sets] == [("clean", "clean"), ("noise", "preserving")]
+
+
+def test_evaluation_subsample_keeps_the_same_items_everywhere(tmp_path):
+    clean = tmp_path / "test"
+    clean.mkdir()
+    family = tmp_path / "variants" / "noise"
+    family.mkdir(parents=True)
+    (family / "quality.json").write_text(json.dumps({"effect": "preserving"}))
+    for lang in ("en", "de"):
+        rows = [{"id": str(i), "label": i % 2, "sentence1": f"{lang} {i}", "sentence2": "x"} for i in range(50)]
+        (clean / f"{lang}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (family / f"{lang}.jsonl").write_text("".join(json.dumps({**r, "changed": True}) + "\n" for r in rows))
+    sets = load_eval_sets(clean, tmp_path / "variants", ["en", "de"], max_examples=10, seed=3)
+    ids = [[r["id"] for r in s.rows] for s in sets]
+    assert len(ids[0]) == 10 and all(i == ids[0] for i in ids)
+    assert ids[0] == sorted(ids[0], key=int)  # original order kept
+    other = load_eval_sets(clean, tmp_path / "variants", ["en", "de"], max_examples=10, seed=4)
+    assert [r["id"] for r in other[0].rows] != ids[0]
+    assert len(load_eval_sets(clean, tmp_path / "variants", ["en", "de"])[0].rows) == 50

@@ -32,6 +32,7 @@ from xstilts.modeling import (
     softmax,
     sorted_loader,
 )
+from xstilts.sampling import subsample
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,16 @@ class EvalConfig:
 
     batch_size: int = 128
     mixed_precision: Literal["no", "fp16", "bf16"] = "no"
+    # Test items per language (0 = all): a fixed subsample by a seeded hash of the id, the same items
+    # in every language and variant, for CPU budgets (the clean test set stays parallel).
+    max_examples: int = 0
+    seed: int = 13
 
     def check(self, key: str) -> None:
         if self.batch_size <= 0:
             raise ParamsError(f"{key}.batch_size", f"must be > 0, got {self.batch_size!r}")
+        if self.max_examples < 0:
+            raise ParamsError(f"{key}.max_examples", f"must be >= 0 (0 = all), got {self.max_examples!r}")
 
 
 CLEAN = "clean"
@@ -57,8 +64,10 @@ class EvalSet:
     rows: list[dict]
 
 
-def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequence[str]) -> list[EvalSet]:
-    """The clean test set and each variant family, per language (families in name order)."""
+def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequence[str], max_examples: int = 0,
+                   seed: int = 13) -> list[EvalSet]:
+    """The clean test set and each variant family, per language (families in name order); with
+    `max_examples`, only the items of a seeded subsample of the first language's test ids."""
     sets = [EvalSet(lang, CLEAN, CLEAN, [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")]) for lang in languages]
     families = sorted(p for p in variants_dir.iterdir() if p.is_dir()) if variants_dir and variants_dir.is_dir() else []
     for family in families:
@@ -67,6 +76,9 @@ def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequen
             path = family / f"{lang}.jsonl"
             if path.is_file():
                 sets.append(EvalSet(lang, family.name, effect, [r for _, r in read_jsonl(path)]))
+    if max_examples > 0 and sets:
+        keep = {str(r["id"]) for r in subsample(sets[0].rows, max_examples, seed)}
+        sets = [EvalSet(s.lang, s.variant, s.effect, [r for r in s.rows if str(r["id"]) in keep]) for s in sets]
     return sets
 
 
@@ -133,6 +145,6 @@ def predict_run(model_dir: Path, clean_dir: Path, variants_dir: Path | None, lan
                 cfg: EvalConfig, max_length: int, predictions_path: Path) -> int:
     """Predict every language × variant with one checkpoint; write one JSON line per prediction."""
     check_model_dir(model_dir, "the target checkpoint to evaluate")
-    sets = load_eval_sets(clean_dir, variants_dir, languages)
+    sets = load_eval_sets(clean_dir, variants_dir, languages, cfg.max_examples, cfg.seed)
     probs = predict_sets(model_dir, sets, cfg.batch_size, cfg.mixed_precision, max_length)
     return write_jsonl(predictions_path, prediction_rows(sets, probs))

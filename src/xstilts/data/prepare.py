@@ -9,7 +9,6 @@ row order, so the same ids are chosen in every language of a parallel split.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,6 +18,8 @@ from pathlib import Path
 from xstilts.data.registry import DATASETS, MIXTURES, NO_INTERMEDIATE, DatasetSpec
 from xstilts.data.sources import Example, HubSource, LocalSource, read_split
 from xstilts.errors import ParamsError, XstiltsError
+from xstilts.sampling import rank as _rank
+from xstilts.sampling import subsample
 from xstilts.io import atomic_dir, write_json, write_jsonl
 
 # split -> lang -> rows
@@ -43,18 +44,6 @@ class PrepareConfig:
         if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or not 0 < holdout < 1:
             raise ParamsError(f"{key}.holdout", f"must be a share strictly between 0 and 1, got {holdout!r}")
         return cls(max_examples=max_examples, holdout=float(holdout), seed=seed)
-
-
-def _rank(tag: str, seed: int, ident: str) -> bytes:
-    return hashlib.sha256(f"{tag}\0{seed}\0{ident}".encode()).digest()
-
-
-def subsample(rows: Sequence[Example], n: int, seed: int) -> list[Example]:
-    """At most n rows chosen by a seeded hash of the id, in their original order (0 = all)."""
-    if n <= 0 or n >= len(rows):
-        return list(rows)
-    keep = {r["id"] for r in sorted(rows, key=lambda r: _rank("sample", seed, r["id"]))[:n]}
-    return [r for r in rows if r["id"] in keep]
 
 
 def split_holdout(rows: Sequence[Example], share: float, seed: int) -> tuple[list[Example], list[Example]]:
