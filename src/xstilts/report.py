@@ -575,6 +575,9 @@ def describe_setup(params: Mapping) -> dict[str, str]:
         "data source": f"`{source}`" + (f" (`{get('data.local_dir')}`)" if source == "local" else ""),
         "intermediate tasks": ", ".join(f"`{t}`" for t in get("intermediate.tasks", [])),
         "intermediate training": f"{train('intermediate')}; data: {sizes('intermediate')}",
-        "target training (English PAWS-X)": f"{train('target')}; data: {sizes('target')}",
+        "target training (English PAWS-X)": f"{train('target')}; data: {sizes('target')}"
+                                            + (f" from `{files}`" if (files := get("target.data.local.train", None)) else ""),
         "perturbation families": ", ".join(f"`{f}`" for f in get("perturb.families", {})),
+        "evaluation": (f"{cap} test items per language (a fixed subsample, the same ids everywhere)"
+                       if (cap := get("eval.max_examples", 0)) else "every test item"),
     }
