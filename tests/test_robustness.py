@@ -10,7 +10,6 @@ from xstilts.errors import DataError
 from xstilts.metrics import definitions as d
 from xstilts.metrics import load_metric
 from xstilts.robustness import (
-    export_xtreme,
     load_predictions,
     metric,
     resampling_weights,

@@ -31,7 +31,6 @@ from xstilts.params import lookup
 from xstilts.robustness import (
     AVERAGE,
     CLEAN,
-    FLIPPING,
     PRESERVING,
     RunArrays,
     crosslingual,
