@@ -1,8 +1,9 @@
 """Stage `intermediate`: train the pretrained encoder on an English intermediate task.
 
-    python stages/intermediate.py --seed 13 --prepared data/prepared/anli \
+    python stages/intermediate.py --task anli --seed 13 --prepared data/prepared/anli \
         --pretrained models/pretrained --out models/intermediate/anli-s13 --logs logs/intermediate/anli-s13
 
+Settings: `intermediate.train` with `intermediate.overrides.<task>.train` on top.
 For the baseline task `none` it trains nothing and points the target phase at the pretrained encoder.
 Multi-GPU: `accelerate launch stages/intermediate.py ...` (see README).
 """
@@ -12,12 +13,13 @@ from pathlib import Path
 import click
 
 from xstilts.errors import cli_errors
-from xstilts.params import load_params, section
+from xstilts.params import load_params, section, task_overrides_key
 from xstilts.phases import run_intermediate
 from xstilts.training import TrainConfig
 
 
 @click.command()
+@click.option("--task", required=True, help="the intermediate task, for its own settings in params")
 @click.option("--seed", type=int, required=True)
 @click.option("--prepared", type=click.Path(path_type=Path), required=True)
 @click.option("--pretrained", type=click.Path(path_type=Path), required=True)
@@ -25,8 +27,8 @@ from xstilts.training import TrainConfig
 @click.option("--logs", type=click.Path(path_type=Path), default=None, help="dvclive directory for the training curves")
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(seed: int, prepared: Path, pretrained: Path, out: Path, logs: Path | None, params_path: str) -> None:
-    cfg = section(TrainConfig, load_params(params_path), "intermediate.train")
+def main(task: str, seed: int, prepared: Path, pretrained: Path, out: Path, logs: Path | None, params_path: str) -> None:
+    cfg = section(TrainConfig, load_params(params_path), "intermediate.train", task_overrides_key(task, "train"))
     result = run_intermediate(prepared, pretrained, cfg, seed, out, logs)
     if result is None:
         click.echo(f"no intermediate training; {out} points at {pretrained}")

@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from xstilts.errors import ParamsError, cli_errors
-from xstilts.params import load_params, section
-from xstilts.report import ReportConfig, describe_setup, write_report
+from xstilts.params import load_params, mapping_at, section
+from xstilts.report import ReportConfig, describe_setup, selected_runs, write_report
+from xstilts.robustness import CLEAN
 
 NOTES_DIR = Path("reports/notes")
 
@@ -29,7 +30,10 @@ def main(predictions_dir: Path, logs_dir: Path | None, out: Path, params_path: s
     notes = Path(cfg.notes) if cfg.notes else None
     if notes is not None and (notes.parent != NOTES_DIR or not notes.is_file()):
         raise ParamsError("report.notes", f"{notes}: expected a file in {NOTES_DIR}/ (a dependency of the stage)")
-    report = write_report(predictions_dir, out, cfg, logs_dir, describe_setup(params), notes)
+    # The runs and variants params select, not whatever an earlier configuration left in predictions/.
+    variants = [CLEAN, *mapping_at(params, "perturb.families")]
+    report = write_report(predictions_dir, out, cfg, logs_dir, describe_setup(params), notes,
+                          selected_runs(params), variants)
     click.echo(f"report -> {report}")
 
 

@@ -1,9 +1,10 @@
 """Stage `score`: robustness metrics of one run from its saved predictions (no model needed).
 
-    python stages/score.py --predictions predictions/anli-s13.jsonl --metrics metrics/anli-s13.json \
+    python stages/score.py --predictions predictions/anli-s13 --metrics metrics/anli-s13.json \
         --export exports/anli-s13
 
-Writes flat metrics (`<lang>.<variant>.<metric>`, see `xstilts.robustness`) and the clean test
+Reads `predictions/<run>/clean.jsonl` and one file per family in `perturb.families` (a folder left
+by a family since removed from params is ignored). Writes flat metrics (`<lang>.<variant>.<metric>`, see `xstilts.robustness`) and the clean test
 predictions in XTREME's submission layout (`exports/anli-s13/pawsx/test-<lang>.tsv`).
 """
 
@@ -12,16 +13,19 @@ from pathlib import Path
 import click
 
 from xstilts.errors import cli_errors
-from xstilts.robustness import score_predictions
+from xstilts.params import load_params, mapping_at
+from xstilts.robustness import CLEAN, prediction_files, score_predictions
 
 
 @click.command()
 @click.option("--predictions", type=click.Path(path_type=Path), required=True)
 @click.option("--metrics", "metrics_path", type=click.Path(path_type=Path), required=True)
 @click.option("--export", "export_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(predictions: Path, metrics_path: Path, export_dir: Path | None) -> None:
-    metrics = score_predictions(predictions, metrics_path, export_dir)
+def main(predictions: Path, metrics_path: Path, export_dir: Path | None, params_path: str) -> None:
+    families = mapping_at(load_params(params_path), "perturb.families")
+    metrics = score_predictions(prediction_files(predictions, [CLEAN, *families]), metrics_path, export_dir)
     click.echo(f"{len(metrics)} metrics -> {metrics_path}; clean average accuracy "
                f"{metrics.get('avg.clean.accuracy', float('nan')):.4f}")
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from workspace import Workspace, make_offline_run
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("XSTILTS_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
@@ -23,3 +25,9 @@ def in_root(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run from the project root, as DVC stages do (the fixture source is a relative path)."""
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def offline_run(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The offline default run, once per session (see tests/workspace.py): minutes on 2 CPU cores."""
+    return make_offline_run(tmp_path_factory.mktemp("clone") / "xstilts")

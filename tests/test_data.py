@@ -192,3 +192,25 @@ def test_real_pawsx_local_layout_is_parallel(shared_data):
     ja = read_split(source, PAWSX, "test", "ja")
     assert len(en) == len(ja) == 2000
     assert [r["id"] for r in en] == [r["id"] for r in ja]
+
+
+def test_a_task_data_override_changes_only_that_task(tmp_path):
+    from xstilts.data.prepare import prepare_from_params
+
+    raw = tmp_path / "raw"
+    for r in ("r1", "r2", "r3"):
+        for split in ("validation", "test"):
+            write_lines(raw / f"anli/{r}/{split}.jsonl.gz",
+                        [json.dumps({"id": f"{r}{split}{i}", "premise": f"p {r}{split}{i}", "hypothesis": "h", "label": i % 3})
+                         for i in range(10)], gz=True)
+    params = {"data": {"source": "local", "local_dir": str(raw), "seed": 3},
+              "intermediate": {"data": {"max_examples": {"train": 0}, "holdout": 0.25},
+                               "overrides": {"anli": {"data": {"max_examples": {"train": 4}}}}}}
+    splits, _ = prepare_from_params(params, "anli", "intermediate")
+    assert len(splits["train"]["en"]) == 4 and 12 <= len(splits["validation"]["en"]) <= 18  # holdout kept
+    params["intermediate"]["overrides"]["anli"]["data"] = {"max_examples": {"train": -1}}
+    with pytest.raises(ParamsError, match=r"intermediate.overrides.anli.data.max_examples.train: must be"):
+        prepare_from_params(params, "anli", "intermediate")
+    params["intermediate"]["overrides"]["anli"]["data"] = {"max_example": 3}
+    with pytest.raises(ParamsError, match=r"intermediate.overrides.anli.data.max_example: unknown key"):
+        prepare_from_params(params, "anli", "intermediate")

@@ -3,80 +3,25 @@
     pytest tests/test_e2e.py -s      # a few minutes on 2 CPU cores
 
 Checks the metrics files of every run (7 languages × every variant), that the baseline beats chance on
-English, that a second `dvc repro` executes no stage and that `dvc status` reports nothing changed.
+English, that a second `dvc repro` executes no stage and that `dvc status` reports nothing changed, and
+which stages DVC says a change would rerun: one task's settings only that task's chain, one
+perturbation family only its perturb and predict stages (plus the per-run scores and the report).
+The workspace is shared with test_experiments.py and test_remote.py (tests/workspace.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
+from workspace import dvc, set_param, stages_affected, stages_run, stages_to_run
 
 pytestmark = pytest.mark.e2e
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 1500) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return proc
-
-
-def clone_worktree(dest: Path) -> None:
-    """What a clean clone would hold: tracked files plus new files git does not ignore (so the test
-    also covers uncommitted work), and nothing DVC made."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.split("\0")
-    for rel in filter(None, listed):
-        src = ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    # The committed outputs of the default run (reports/notes/ is hand-written and stays).
-    for generated in ("dvc.lock", "metrics", "reports/robustness.md", "reports/figures", "reports/plots",
-                      "reports/summary.json"):
-        path = dest / generated
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-
-
-@pytest.fixture(scope="module")
-def offline_run(tmp_path_factory: pytest.TempPathFactory):
-    work = tmp_path_factory.mktemp("clone") / "xstilts"
-    work.mkdir()
-    clone_worktree(work)
-    env = {
-        **os.environ,
-        # Stage commands call `python` and `dvc`: the interpreter running the tests.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "PYTHONPATH": str(work / "src"),
-    }
-    env.pop("XSTILTS_DATA_DIR", None)
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
-                ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone"]):
-        run(cmd, work, env)
-    started = time.perf_counter()
-    first = run([sys.executable, "-m", "dvc", "repro"], work, env)
-    seconds = time.perf_counter() - started
-    print(f"\noffline default: dvc repro took {seconds:.0f} s")
-    return work, env, first, seconds
-
-
 def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
-    work, _, first, _ = offline_run
+    work, first = offline_run.path, offline_run.first
     params = yaml.safe_load((work / "params.yaml").read_text())
     variants = ["clean", *params["perturb"]["families"]]
     for task in params["intermediate"]["tasks"]:
@@ -93,9 +38,11 @@ def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
             for variant in variants:
                 assert 0.0 <= metrics[f"crosslingual.{variant}.consistency"] <= 1.0
                 assert f"en_gap.{variant}.accuracy" in metrics
-            preds = (work / f"predictions/{task}-s{seed}.jsonl").read_text().splitlines()
+            # One predictions file per variant, from its own predict stage.
+            assert sorted(p.stem for p in (work / f"predictions/{task}-s{seed}").iterdir()) == sorted(variants)
+            preds = (work / f"predictions/{task}-s{seed}/clean.jsonl").read_text().splitlines()
             rows = [json.loads(line) for line in preds]
-            assert rows[0]["variant"] == "clean" and len(rows[0]["probabilities"]) == 2
+            assert {r["variant"] for r in rows} == {"clean"} and len(rows[0]["probabilities"]) == 2
             clean_de = [r["predicted"] for r in rows if r["lang"] == "de" and r["variant"] == "clean"]
             export = work / f"exports/{task}-s{seed}/pawsx/test-de.tsv"
             assert export.read_text().splitlines() == [str(p) for p in clean_de]
@@ -103,7 +50,7 @@ def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
 
 
 def test_fine_tuned_baseline_beats_chance_on_english(offline_run):
-    work, _, _, _ = offline_run
+    work = offline_run.path
     test_rows = [json.loads(line) for line in (work / "data/prepared/pawsx/test/en.jsonl").read_text().splitlines()]
     majority = max(sum(r["label"] for r in test_rows), sum(1 - r["label"] for r in test_rows)) / len(test_rows)
     metrics = json.loads((work / "metrics/none-s13.json").read_text())
@@ -111,7 +58,7 @@ def test_fine_tuned_baseline_beats_chance_on_english(offline_run):
 
 
 def test_report_has_tables_and_figures(offline_run):
-    work, _, _, _ = offline_run
+    work = offline_run.path
     report = (work / "reports/robustness.md").read_text()
     assert "## Headline: clean accuracy by language" in report and "| none (baseline) |" in report
     assert "## Per perturbation family" in report and "### contrast (flipping)" in report
@@ -122,77 +69,111 @@ def test_report_has_tables_and_figures(offline_run):
 
 
 def test_dvc_shows_plots_metrics_and_training_curves(offline_run):
-    work, env, _, _ = offline_run
-    plots = json.loads(run([sys.executable, "-m", "dvc", "plots", "show", "--json"], work, env).stdout)
+    work, env = offline_run.path, offline_run.env
+    plots = json.loads(dvc("plots", "show", "--json", cwd=work, env=env).stdout)
     names = " ".join(plots["data"])
     for expected in ("reports/plots/clean_by_language.csv", "reports/plots/robust_by_family.csv",
                      "reports/plots/drop_vs_rate.csv", "logs/target/none-s13/plots/metrics"):
         assert expected in names, names
     curve = (work / "logs/target/none-s13/plots/metrics/validation_accuracy.tsv").read_text().splitlines()
     assert curve[0] == "step\tvalidation_accuracy" and len(curve) > 1
-    shown = json.loads(run([sys.executable, "-m", "dvc", "metrics", "show", "--json"], work, env).stdout)
+    shown = json.loads(dvc("metrics", "show", "--json", cwd=work, env=env).stdout)
     text = json.dumps(shown)
     assert "logs/target/anli-s13/metrics.json" in text and "best_validation_accuracy" in text
 
 
 def test_checkpoints_are_safetensors_save_pretrained_dirs(offline_run):
-    work, _, _, _ = offline_run
+    work = offline_run.path
     for model_dir in [work / "models/pretrained", work / "models/target/none-s13", work / "models/intermediate/anli-s13"]:
         assert (model_dir / "config.json").is_file() and (model_dir / "model.safetensors").is_file()
         assert not list(model_dir.glob("*.bin")) and not list(model_dir.glob("*.pt"))
 
 
 def test_second_repro_does_nothing_and_status_is_clean(offline_run):
-    work, env, _, _ = offline_run
-    again = run([sys.executable, "-m", "dvc", "repro"], work, env)
-    assert "Running stage" not in again.stdout, again.stdout
-    status = run([sys.executable, "-m", "dvc", "status", "--json"], work, env)
-    assert json.loads(status.stdout or "{}") == {}
+    work, env = offline_run.path, offline_run.env
+    again = dvc("repro", cwd=work, env=env)
+    assert stages_run(again.stdout) == [], again.stdout
+    assert stages_to_run(work, env) == []
 
 
-def _set_param(work: Path, dotted: str, value) -> None:
+def _runs(work) -> tuple[dict, list[str], list[str]]:
     params = yaml.safe_load((work / "params.yaml").read_text())
-    node = params
-    *parents, leaf = dotted.split(".")
-    for part in parents:
-        node = node[part]
-    node[leaf] = value
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+    return params, params["intermediate"]["tasks"], [f"{t}-{s}" for t in params["intermediate"]["tasks"]
+                                                     for s in params["seeds"]]
 
 
-def test_a_training_param_touches_only_the_target_stages(offline_run):
-    work, env, _, _ = offline_run
-    original = (work / "params.yaml").read_text()
+def _chain(run: str, families) -> set[str]:
+    """The stages of one intermediate task × seed after its intermediate training."""
+    return {f"intermediate@{run}", f"target@{run}", f"predict_clean@{run}", f"score@{run}",
+            *(f"predict@{run}-{f}" for f in families)}
+
+
+def test_one_tasks_training_settings_rerun_only_that_tasks_chain(offline_run):
+    """intermediate.overrides.<task>.train: that task's training and everything after it, for every
+    seed, and the report that compares the tasks; no other task's stage."""
+    work, env = offline_run.path, offline_run.env
+    params, tasks, runs = _runs(work)
+    task = next(t for t in tasks if t != "none")
     try:
-        _set_param(work, "target.train.epochs", 1)
-        status = json.loads(run([sys.executable, "-m", "dvc", "status", "--json"], work, env).stdout)
-        # The report states the training setup, so it reads target.train too; nothing upstream changes.
-        assert sorted(status) == ["report", "target@anli-13", "target@none-13"], status
+        set_param(work, f"intermediate.overrides.{task}.train.epochs", 1)
+        # The report reads `intermediate` (it states each task's settings), so it is out of date too.
+        assert stages_to_run(work, env) == sorted(["report", *(f"intermediate@{task}-{s}" for s in params["seeds"])])
+        expected = {"report"}.union(*(_chain(f"{task}-{s}", params["perturb"]["families"]) for s in params["seeds"]))
+        assert set(stages_affected(work, env)) == expected
     finally:
-        (work / "params.yaml").write_text(original)
+        offline_run.restore()
+
+
+def test_one_tasks_data_settings_rerun_only_that_tasks_chain(offline_run):
+    work, env = offline_run.path, offline_run.env
+    params, tasks, _ = _runs(work)
+    task = next(t for t in tasks if t != "none")
+    try:
+        set_param(work, f"intermediate.overrides.{task}.data.max_examples", {"train": 50})
+        assert stages_to_run(work, env) == [f"prepare_intermediate@{task}", "report"]
+        expected = {"report", f"prepare_intermediate@{task}"}.union(
+            *(_chain(f"{task}-{s}", params["perturb"]["families"]) for s in params["seeds"]))
+        assert set(stages_affected(work, env)) == expected
+    finally:
+        offline_run.restore()
+
+
+def test_a_shared_training_param_touches_every_target_stage_and_nothing_upstream(offline_run):
+    work, env = offline_run.path, offline_run.env
+    _, _, runs = _runs(work)
+    try:
+        set_param(work, "target.train.epochs", 1)
+        # The report states the training setup, so it reads target.train too; nothing upstream changes.
+        assert stages_to_run(work, env) == sorted(["report", *(f"target@{r}" for r in runs)])
+    finally:
+        offline_run.restore()
 
 
 def test_a_report_param_touches_only_the_report(offline_run):
     """Metrics and statistics come from saved predictions: no model runs for a report change."""
-    work, env, _, _ = offline_run
-    original = (work / "params.yaml").read_text()
+    work, env = offline_run.path, offline_run.env
     try:
-        _set_param(work, "report.bootstrap_samples", 500)
-        status = json.loads(run([sys.executable, "-m", "dvc", "status", "--json"], work, env).stdout)
-        assert sorted(status) == ["report"], status
+        set_param(work, "report.bootstrap_samples", 500)
+        assert stages_affected(work, env) == ["report"]
     finally:
-        (work / "params.yaml").write_text(original)
+        offline_run.restore()
 
 
-def test_changing_one_family_reruns_only_its_perturb_and_the_evaluations(offline_run):
-    """Issue 3: a family's params regenerate that family only, and no training stage runs."""
-    work, env, _, _ = offline_run
-    params = yaml.safe_load((work / "params.yaml").read_text())
+def test_changing_one_family_reruns_only_its_perturb_and_evaluation_stages(offline_run):
+    """A family's params regenerate that family and re-predict it for every run: no other family, no
+    clean prediction, no training. Asked of DVC first, then checked by running it."""
+    work, env = offline_run.path, offline_run.env
+    params, _, runs = _runs(work)
     family = next(iter(params["perturb"]["families"]))
-    _set_param(work, f"perturb.families.{family}.seed", params["perturb"]["families"][family].get("seed", 0) + 1)
-    out = run([sys.executable, "-m", "dvc", "repro"], work, env).stdout
-    ran = sorted(line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage"))
-    evaluations = [f"{stage}@{t}-{s}" for stage in ("predict", "score")
-                   for t in params["intermediate"]["tasks"] for s in params["seeds"]]
-    # The report reruns too unless the new variants happen to leave every metric unchanged.
-    assert set(ran) - {"report"} == {f"perturb@{family}", *evaluations}, ran
+    evaluations = {*(f"predict@{r}-{family}" for r in runs), *(f"score@{r}" for r in runs)}
+    try:
+        set_param(work, f"perturb.families.{family}.seed", params["perturb"]["families"][family].get("seed", 0) + 1)
+        # score and report read perturb.families (which variant files make a run), so they are out
+        # of date at once.
+        assert stages_to_run(work, env) == sorted([f"perturb@{family}", "report", *(f"score@{r}" for r in runs)])
+        assert set(stages_affected(work, env)) == {f"perturb@{family}", "report", *evaluations}
+        ran = stages_run(dvc("repro", cwd=work, env=env).stdout)
+        # The report reruns too unless the new variants happen to leave every metric unchanged.
+        assert set(ran) - {"report"} == {f"perturb@{family}", *evaluations}, ran
+    finally:
+        offline_run.restore()

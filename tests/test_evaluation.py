@@ -69,3 +69,25 @@ def test_evaluation_subsample_keeps_the_same_items_everywhere(tmp_path):
     other = load_eval_sets(clean, tmp_path / "variants", ["en", "de"], max_examples=10, seed=4)
     assert [r["id"] for r in other[0].rows] != ids[0]
     assert len(load_eval_sets(clean, tmp_path / "variants", ["en", "de"])[0].rows) == 50
+
+
+def test_one_variant_at_a_time_keeps_the_subsample_of_the_clean_ids(tmp_path):
+    """Stage `predict@<run>-<family>` reads one family; its items are the clean subsample's."""
+    clean = tmp_path / "test"
+    clean.mkdir()
+    for name in ("noise", "swap"):
+        (tmp_path / "variants" / name).mkdir(parents=True)
+        (tmp_path / "variants" / name / "quality.json").write_text(json.dumps({"effect": "preserving"}))
+    for lang in ("en", "de"):
+        rows = [{"id": str(i), "label": i % 2, "sentence1": f"{lang} {i}", "sentence2": "x"} for i in range(40)]
+        (clean / f"{lang}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        noisy = [dict(r, changed=True) for r in rows if int(r["id"]) % 3]  # a family leaves some items alone
+        for name in ("noise", "swap"):
+            (tmp_path / "variants" / name / f"{lang}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in noisy))
+    everything = load_eval_sets(clean, tmp_path / "variants", ["en", "de"], max_examples=12, seed=5)
+    only_noise = load_eval_sets(clean, tmp_path / "variants", ["en", "de"], max_examples=12, seed=5, variants=["noise"])
+    assert [s.variant for s in only_noise] == ["noise", "noise"]
+    assert [s.rows for s in only_noise] == [s.rows for s in everything if s.variant == "noise"]
+    assert [s.variant for s in load_eval_sets(clean, tmp_path / "variants", ["en"], variants=["clean"])] == ["clean"]
+    with pytest.raises(DataError, match="variants/gone: no such perturbation family"):
+        load_eval_sets(clean, tmp_path / "variants", ["en"], variants=["gone"])

@@ -115,3 +115,34 @@ def test_extra_overrides_come_after_the_config():
     assert command[:5] == ["dvc", "exp", "run", "-n", "smoke"]
     assert command[-2:] == ["-S", "target.train.epochs=1"]
     assert "data.source=local" in command
+
+
+def test_a_task_override_applies_to_that_task_and_errors_name_the_override_key():
+    params = {"intermediate": {"train": {"learning_rate": 1e-4, "epochs": 2},
+                               "overrides": {"anli": {"train": {"epochs": 5}}, "none": {"train": {}}}}}
+    anli = section(TrainConfig, params, "intermediate.train", "intermediate.overrides.anli.train")
+    none = section(TrainConfig, params, "intermediate.train", "intermediate.overrides.none.train")
+    assert (anli.learning_rate, anli.epochs) == (1e-4, 5) and (none.learning_rate, none.epochs) == (1e-4, 2)
+    for bad, message in [({"epochs": 0}, r"intermediate.overrides.anli.train.epochs: must be > 0"),
+                         ({"epoch": 3}, r"intermediate.overrides.anli.train.epoch: unknown key"),
+                         ({"learning_rate": "x"}, r"intermediate.overrides.anli.train.learning_rate: expected a number")]:
+        params["intermediate"]["overrides"]["anli"]["train"] = bad
+        with pytest.raises(ParamsError, match=message):
+            section(TrainConfig, params, "intermediate.train", "intermediate.overrides.anli.train")
+    # A bad shared value is still blamed on the shared key.
+    params["intermediate"]["overrides"]["anli"]["train"] = {}
+    params["intermediate"]["train"]["epochs"] = 0
+    with pytest.raises(ParamsError, match=r"params.yaml: intermediate.train.epochs: must be > 0"):
+        section(TrainConfig, params, "intermediate.train", "intermediate.overrides.anli.train")
+
+
+def test_every_registry_task_has_an_overrides_entry_in_params_yaml():
+    """dvc.yaml's intermediate stages read intermediate.overrides.<task>.{data,train}: a task without
+    its entry could not be selected in intermediate.tasks."""
+    from xstilts.data.registry import intermediate_task_names
+
+    params = load_params(ROOT / "params.yaml")
+    overrides = lookup(params, "intermediate.overrides")
+    for task in intermediate_task_names():
+        assert set(overrides[task]) == {"data", "train"}, task
+    assert set(params["intermediate"]["tasks"]) <= set(overrides)

@@ -91,3 +91,27 @@ def test_runs_on_different_items_are_refused(two_runs):
     (two_runs / "anli-s13.jsonl").write_text("\n".join(lines[1:]) + "\n")  # en item 0 lost
     with pytest.raises(XstiltsError, match="not the same test items"):
         load_runs(two_runs)
+
+
+def test_runs_are_read_per_variant_file_and_only_those_params_select(tmp_path, two_runs):
+    """predictions/<run>/<variant>.jsonl; a run or family no longer in params is not reported."""
+    from xstilts.report import selected_runs
+
+    split = tmp_path / "split"
+    for path in two_runs.glob("*.jsonl"):
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        for variant in ("clean", "noise"):
+            (split / path.stem).mkdir(parents=True, exist_ok=True)
+            (split / path.stem / f"{variant}.jsonl").write_text(
+                "".join(json.dumps(r) + "\n" for r in rows if r["variant"] == variant))
+        (split / path.stem / "stale.jsonl").write_text("not json\n")  # a removed family's leftovers
+    (split / "xnli_en-s13").mkdir()  # a removed task's leftovers
+    params = {"intermediate": {"tasks": ["none", "anli"]}, "seeds": [13]}
+    runs = load_runs(split, selected_runs(params), ["clean", "noise"])
+    assert [r.name for r in runs] == ["none-s13", "anli-s13"]
+    whole = load_runs(two_runs)
+    assert all((a.arrays.pred == b.arrays.pred).all() for a, b in zip(runs, whole))
+    with pytest.raises(XstiltsError, match=r"anli-s13/orthography.jsonl: missing — run `dvc repro`"):
+        load_runs(split, ["anli-s13"], ["clean", "orthography"])
+    with pytest.raises(XstiltsError, match="seeds: expected a non-empty list of integers"):
+        selected_runs({"intermediate": {"tasks": ["none"]}, "seeds": 13})

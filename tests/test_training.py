@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
+import torch
 from safetensors import safe_open
 
 from tiny_model import make_tiny_encoder, toy_rows
-from xstilts.errors import XstiltsError
+from xstilts.errors import ParamsError, XstiltsError
 from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer, make_accelerator, predict_logits, sorted_loader
+from xstilts.params import section
 from xstilts.phases import ENCODER_POINTER, resolve_encoder, run_intermediate
 from xstilts.training import TRAINING_LOG, TrainConfig, train_classifier
 
@@ -105,3 +108,51 @@ def test_fp16_on_cpu_is_a_clear_error():
         pytest.skip("a GPU is present")
     with pytest.raises(XstiltsError, match="fp16 needs a GPU"):
         make_accelerator("fp16")
+
+
+SMALL = TrainConfig(learning_rate=3e-3, epochs=1, batch_size=8, warmup_ratio=0.0, max_length=32)
+
+
+@pytest.fixture(scope="module")
+def float32_checkpoint(encoder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("save-dtype") / "float32"
+    train_classifier(encoder, toy_rows(40, 1), toy_rows(16, 2), ["no", "yes"], SMALL, 5, out, False)
+    return out
+
+
+def _tensors(path):
+    with safe_open(str(path / "model.safetensors"), "pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}
+
+
+def _logits(model_dir):
+    model = load_classifier(model_dir)
+    assert {p.dtype for p in model.parameters()} == {torch.float32}, "checkpoints always load as float32"
+    tok = load_tokenizer(model_dir)
+    pairs = encode_pairs(tok, toy_rows(12, 3), 32)
+    return predict_logits(model, sorted_loader(pairs, 4, tok.pad_token_id), make_accelerator("no"), len(pairs))
+
+
+@pytest.mark.parametrize("save_dtype", ["bfloat16", "float16"])
+def test_save_dtype_halves_the_checkpoint_and_loads_as_float32(encoder, float32_checkpoint, tmp_path, save_dtype):
+    out = tmp_path / save_dtype
+    cfg = dataclasses.replace(SMALL, save_dtype=save_dtype)
+    train_classifier(encoder, toy_rows(40, 1), toy_rows(16, 2), ["no", "yes"], cfg, 5, out, False)
+    dtype = getattr(torch, save_dtype)
+    full, half = _tensors(float32_checkpoint), _tensors(out)
+    assert {t.dtype for t in full.values()} == {torch.float32}
+    assert {t.dtype for t in half.values()} == {dtype}
+    # Same seed, same training: the file holds the same selected weights, only rounded.
+    assert full.keys() == half.keys()
+    for k, t in full.items():
+        assert torch.equal(t.to(dtype), half[k]), k
+    ratio = (out / "model.safetensors").stat().st_size / (float32_checkpoint / "model.safetensors").stat().st_size
+    assert 0.45 < ratio < 0.6  # half the bytes, plus the (same-size) JSON header
+    # Loaded as float32, the rounded weights give nearly the same logits (bf16 keeps 8 mantissa bits).
+    expected = _logits(float32_checkpoint)
+    np.testing.assert_allclose(_logits(out), expected, atol=1e-2 if save_dtype == "bfloat16" else 1e-3)
+
+
+def test_bad_save_dtype_names_the_key():
+    with pytest.raises(ParamsError, match=r"target.train.save_dtype: 'int8' is not one of float32, float16, bfloat16"):
+        section(TrainConfig, {"target": {"train": {"save_dtype": "int8"}}}, "target.train")

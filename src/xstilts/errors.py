@@ -26,6 +26,7 @@ class ParamsError(XstiltsError):
     def __init__(self, key: str, problem: str, file: str = "params.yaml") -> None:
         super().__init__(f"{file}: {key}: {problem}")
         self.key = key
+        self.problem = problem
 
 
 class DataError(XstiltsError):

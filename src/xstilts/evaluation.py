@@ -1,13 +1,14 @@
-"""Zero-shot predictions of one target checkpoint on every language × variant.
+"""Zero-shot predictions of one target checkpoint on one variant, in every language.
 
     python stages/predict.py --model models/target/anli-s13 --clean data/prepared/pawsx/test \
-        --variants data/variants --predictions predictions/anli-s13.jsonl
+        --variants data/variants --variant char_noise --predictions predictions/anli-s13/char_noise.jsonl
 
-Variants are the clean PAWS-X test set (`data/prepared/pawsx/test/<lang>.jsonl`) and every
-perturbation family's files (`data/variants/<family>/<lang>.jsonl`, with the family's label effect
-in `quality.json`). The reference label of a variant is its `expected_label` (a contrast-set edit
-turns a paraphrase into a non-paraphrase). Every prediction is saved with its probabilities, so all
-metrics (`xstilts.robustness`) are recomputed from this file without running the model again.
+A variant is the clean PAWS-X test set (`clean`: `data/prepared/pawsx/test/<lang>.jsonl`) or one
+perturbation family (`data/variants/<family>/<lang>.jsonl`, with the family's label effect in
+`quality.json`). One stage per run × variant, so editing one family re-predicts that family only.
+The reference label of a variant is its `expected_label` (a contrast-set edit turns a paraphrase
+into a non-paraphrase). Every prediction is saved with its probabilities, so all metrics
+(`xstilts.robustness`) are recomputed from these files without running the model again.
 """
 
 from __future__ import annotations
@@ -65,19 +66,29 @@ class EvalSet:
 
 
 def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequence[str], max_examples: int = 0,
-                   seed: int = 13) -> list[EvalSet]:
-    """The clean test set and each variant family, per language (families in name order); with
-    `max_examples`, only the items of a seeded subsample of the first language's test ids."""
-    sets = [EvalSet(lang, CLEAN, CLEAN, [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")]) for lang in languages]
-    families = sorted(p for p in variants_dir.iterdir() if p.is_dir()) if variants_dir and variants_dir.is_dir() else []
-    for family in families:
+                   seed: int = 13, variants: Sequence[str] | None = None) -> list[EvalSet]:
+    """Per language, the clean test set and each variant family (families in name order), or only
+    `variants` (`clean` and/or family names); with `max_examples`, only the items of a seeded
+    subsample of the first language's clean test ids (the same items for every variant)."""
+    clean = {lang: [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")] for lang in languages}
+    if variants is None:
+        found = sorted(p.name for p in variants_dir.iterdir() if p.is_dir()) if variants_dir and variants_dir.is_dir() else []
+        variants = [CLEAN, *found]
+    sets = []
+    for variant in variants:
+        if variant == CLEAN:
+            sets += [EvalSet(lang, CLEAN, CLEAN, clean[lang]) for lang in languages]
+            continue
+        family = (variants_dir or Path(".")) / variant
+        if not family.is_dir():
+            raise DataError(family, None, "no such perturbation family output — run its perturb stage (dvc repro)")
         effect = family_effect(family)
         for lang in languages:
             path = family / f"{lang}.jsonl"
             if path.is_file():
-                sets.append(EvalSet(lang, family.name, effect, [r for _, r in read_jsonl(path)]))
-    if max_examples > 0 and sets:
-        keep = {str(r["id"]) for r in subsample(sets[0].rows, max_examples, seed)}
+                sets.append(EvalSet(lang, variant, effect, [r for _, r in read_jsonl(path)]))
+    if max_examples > 0 and languages:
+        keep = {str(r["id"]) for r in subsample(clean[languages[0]], max_examples, seed)}
         sets = [EvalSet(s.lang, s.variant, s.effect, [r for r in s.rows if str(r["id"]) in keep]) for s in sets]
     return sets
 
@@ -142,9 +153,10 @@ def prediction_rows(sets: Sequence[EvalSet], probs: Sequence[np.ndarray]) -> lis
 
 
 def predict_run(model_dir: Path, clean_dir: Path, variants_dir: Path | None, languages: Sequence[str],
-                cfg: EvalConfig, max_length: int, predictions_path: Path) -> int:
-    """Predict every language × variant with one checkpoint; write one JSON line per prediction."""
+                cfg: EvalConfig, max_length: int, predictions_path: Path, variants: Sequence[str] | None = None) -> int:
+    """Predict every language × variant (or only `variants`) with one checkpoint; write one JSON line
+    per prediction."""
     check_model_dir(model_dir, "the target checkpoint to evaluate")
-    sets = load_eval_sets(clean_dir, variants_dir, languages, cfg.max_examples, cfg.seed)
+    sets = load_eval_sets(clean_dir, variants_dir, languages, cfg.max_examples, cfg.seed, variants)
     probs = predict_sets(model_dir, sets, cfg.batch_size, cfg.mixed_precision, max_length)
     return write_jsonl(predictions_path, prediction_rows(sets, probs))

@@ -62,8 +62,11 @@ def load_classifier(path: Path, num_labels: int | None = None, labels: Sequence[
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:
+        # Always float32, whatever dtype the checkpoint was saved in (`save_dtype`; transformers 5
+        # defaults to dtype="auto", which would keep bf16/fp16): mixed precision is accelerate's
+        # autocast, not the weights' dtype.
         return AutoModelForSequenceClassification.from_pretrained(
-            path, use_safetensors=True, trust_remote_code=False, **kwargs
+            path, use_safetensors=True, trust_remote_code=False, dtype=torch.float32, **kwargs
         )
     finally:
         hf_logging.set_verbosity(verbosity)

@@ -1,6 +1,8 @@
 """Reading params.yaml: dotted lookups and typed dataclass sections with one-line errors.
 
 Stages read only the keys their dvc.yaml entry lists, so editing any other key reruns nothing.
+Per-task settings: `intermediate.overrides.<task>.{data,train}` is merged over `intermediate.data`
+and `intermediate.train` for that task only, so editing it reruns only that task's chain.
 """
 
 from __future__ import annotations
@@ -42,6 +44,32 @@ def lookup(params: Mapping[str, Any], key: str) -> Any:
             raise ParamsError(key, "missing")
         node = node[part]
     return node
+
+
+INTERMEDIATE_OVERRIDES = "intermediate.overrides"
+
+
+def task_overrides_key(task: str, part: str) -> str:
+    """The params key of one intermediate task's own settings, e.g. intermediate.overrides.anli.train."""
+    return f"{INTERMEDIATE_OVERRIDES}.{task}.{part}"
+
+
+def mapping_at(params: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """params[key] as a mapping (null = empty); anything else is a ParamsError naming the key."""
+    raw = lookup(params, key)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ParamsError(key, f"expected a mapping, got {raw!r}")
+    return raw
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `over`'s entries on top; nested mappings merge key by key."""
+    merged = dict(base)
+    for k, v in over.items():
+        merged[k] = deep_merge(merged[k], v) if isinstance(v, Mapping) and isinstance(merged.get(k), Mapping) else v
+    return merged
 
 
 def _check_type(value: Any, tp: Any, key: str) -> Any:
@@ -87,22 +115,31 @@ def _check_type(value: Any, tp: Any, key: str) -> Any:
     return value
 
 
-def section(cls: type[T], params: Mapping[str, Any], key: str) -> T:
-    """Build dataclass `cls` from params[key]: unknown keys and wrong types are errors; missing keys
-    take the dataclass default. The dataclass may define `check(key)` for range checks."""
-    raw = lookup(params, key)
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        raise ParamsError(key, f"expected a mapping, got {raw!r}")
+def section(cls: type[T], params: Mapping[str, Any], key: str, overrides: str | None = None) -> T:
+    """Build dataclass `cls` from params[key], with params[overrides] on top where given: unknown keys
+    and wrong types are errors naming the key they came from; missing keys take the dataclass
+    default. The dataclass may define `check(key)` for range checks."""
+    base = mapping_at(params, key)
+    over = mapping_at(params, overrides) if overrides else {}
+    raw = {**base, **over}
+
+    def where(name: str) -> str:
+        return f"{overrides}.{name}" if name in over else f"{key}.{name}"
+
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(raw) - set(fields))
     if unknown:
-        raise ParamsError(f"{key}.{unknown[0]}", f"unknown key; known keys: {', '.join(fields)}")
+        raise ParamsError(where(unknown[0]), f"unknown key; known keys: {', '.join(fields)}")
     hints = typing.get_type_hints(cls)
-    values = {name: _check_type(value, hints[name], f"{key}.{name}") for name, value in raw.items()}
+    values = {name: _check_type(value, hints[name], where(name)) for name, value in raw.items()}
     obj = cls(**values)
     check = getattr(obj, "check", None)
     if check is not None:
-        check(key)
+        try:
+            check(key)
+        except ParamsError as err:
+            name = err.key.removeprefix(f"{key}.").split(".")[0]
+            if name in over:
+                raise ParamsError(where(name) + err.key.removeprefix(f"{key}.{name}"), err.problem) from None
+            raise
     return obj

@@ -2,7 +2,7 @@
 
     python stages/report.py --predictions predictions --logs logs --out reports
 
-Reads every run's predictions (`predictions/<task>-s<seed>.jsonl`; `none` is the baseline) and
+Reads every run's predictions (`predictions/<task>-s<seed>/<variant>.jsonl`; `none` is the baseline) and
 writes `reports/robustness.md` with figures (`reports/figures/`), the data behind `dvc plots`
 (`reports/plots/`) and a small metrics file for `dvc exp show` (`reports/summary.json`).
 
@@ -36,6 +36,7 @@ from xstilts.robustness import (
     crosslingual,
     load_predictions,
     metric,
+    prediction_files,
     resampling_weights,
 )
 
@@ -92,19 +93,38 @@ class Comparison:
     p_holm: float = float("nan")
 
 
-def load_runs(predictions_dir: Path) -> list[Run]:
+def selected_runs(params: Mapping) -> list[str]:
+    """The run names params select: `<task>-s<seed>` for every intermediate task × seed."""
+    tasks, seeds = lookup(params, "intermediate.tasks"), lookup(params, "seeds")
+    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) for t in tasks):
+        raise ParamsError("intermediate.tasks", f"expected a non-empty list of task names, got {tasks!r}")
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        raise ParamsError("seeds", f"expected a non-empty list of integers, got {seeds!r}")
+    return [f"{task}-s{seed}" for task in tasks for seed in seeds]
+
+
+def load_runs(predictions_dir: Path, names: Sequence[str] | None = None,
+              variants: Sequence[str] | None = None) -> list[Run]:
+    """The runs `names` (`<task>-s<seed>`, default: every run found) from `predictions_dir`, each a
+    folder of per-variant files (only `variants` read, default all) or a single `<run>.jsonl`."""
+    if names is None:
+        names = sorted({p.stem if p.suffix == ".jsonl" else p.name for p in predictions_dir.iterdir()
+                        if RUN_NAME.match(p.stem if p.suffix == ".jsonl" else p.name)}) if predictions_dir.is_dir() else []
     runs = []
-    for path in sorted(predictions_dir.glob("*.jsonl")):
-        match = RUN_NAME.match(path.stem)
-        if match:
-            runs.append(Run(path.stem, match["task"], int(match["seed"]), load_predictions(path)))
+    for name in names:
+        match = RUN_NAME.match(name)
+        if not match:
+            raise XstiltsError(f"{name}: not a run name <task>-s<seed>")
+        path = predictions_dir / name
+        path = path if path.is_dir() else predictions_dir / f"{name}.jsonl"
+        runs.append(Run(name, match["task"], int(match["seed"]), load_predictions(prediction_files(path, variants))))
     if not runs:
-        raise XstiltsError(f"{predictions_dir}: no predictions named <task>-s<seed>.jsonl")
+        raise XstiltsError(f"{predictions_dir}: no predictions of runs named <task>-s<seed>")
     first = runs[0]
     for run in runs[1:]:
         if run.arrays.ids != first.arrays.ids or run.arrays.langs != first.arrays.langs:
-            raise XstiltsError(f"{predictions_dir / (run.name + '.jsonl')}: not the same test items and languages "
-                               f"as {first.name}.jsonl — rerun `dvc repro` so every run sees the same data")
+            raise XstiltsError(f"{predictions_dir / run.name}: not the same test items and languages "
+                               f"as {first.name} — rerun `dvc repro` so every run sees the same data")
     # Baseline first, then the intermediate tasks in name order.
     return sorted(runs, key=lambda r: (r.task != NO_INTERMEDIATE, r.task, r.seed))
 
@@ -538,8 +558,9 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
 
 
 def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_dir: Path | None = None,
-                 setup: Mapping[str, str] | None = None, notes_path: Path | None = None) -> Path:
-    stats = Statistics(load_runs(predictions_dir), cfg)
+                 setup: Mapping[str, str] | None = None, notes_path: Path | None = None,
+                 runs: Sequence[str] | None = None, variants: Sequence[str] | None = None) -> Path:
+    stats = Statistics(load_runs(predictions_dir, runs, variants), cfg)
     notes = notes_path.read_text(encoding="utf-8") if notes_path else ""
     figures = figures_and_plots(stats, out_dir)
     text = render(stats, figures, setup or {}, training_facts(logs_dir, stats.runs), notes)
@@ -568,15 +589,36 @@ def describe_setup(params: Mapping) -> dict[str, str]:
         shown = {k: v for k, v in caps.items() if v} if isinstance(caps, Mapping) else {}
         return ", ".join(f"{k} ≤ {v}" for k, v in shown.items()) or "all examples"
 
+    def overrides() -> str:
+        """Each task's own settings (intermediate.overrides.<task>), where it has any."""
+        per_task = get("intermediate.overrides", {})
+        shown = []
+        for task in get("intermediate.tasks", []):
+            flat = _flatten(per_task.get(task) or {}) if isinstance(per_task, Mapping) else {}
+            if flat:
+                shown.append(f"`{task}`: " + ", ".join(f"{k} {v}" for k, v in flat.items()))
+        return "; ".join(shown) or "none (every task uses the settings above)"
+
     source = get("data.source")
     return {
         "encoder": f"`{get('model.name')}`",
         "data source": f"`{source}`" + (f" (`{get('data.local_dir')}`)" if source == "local" else ""),
         "intermediate tasks": ", ".join(f"`{t}`" for t in get("intermediate.tasks", [])),
         "intermediate training": f"{train('intermediate')}; data: {sizes('intermediate')}",
+        "per-task intermediate settings": overrides(),
         "target training (English PAWS-X)": f"{train('target')}; data: {sizes('target')}"
                                             + (f" from `{files}`" if (files := get("target.data.local.train", None)) else ""),
         "perturbation families": ", ".join(f"`{f}`" for f in get("perturb.families", {})),
         "evaluation": (f"{cap} test items per language (a fixed subsample, the same ids everywhere)"
                        if (cap := get("eval.max_examples", 0)) else "every test item"),
     }
+
+
+def _flatten(tree: Mapping, prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for k, v in tree.items():
+        if isinstance(v, Mapping):
+            flat.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            flat[f"{prefix}{k}"] = v
+    return flat

@@ -1,6 +1,6 @@
 """Robustness metrics of a run from its saved predictions, with bootstrap resampling.
 
-    python stages/score.py --predictions predictions/anli-s13.jsonl --metrics metrics/anli-s13.json \
+    python stages/score.py --predictions predictions/anli-s13 --metrics metrics/anli-s13.json \
         --export exports/anli-s13
 
 A run's predictions become dense arrays over (language, variant, item), items being the test ids
@@ -69,14 +69,34 @@ def _ordered(values: set[str], first: Sequence[str]) -> list[str]:
     return [v for v in first if v in values] + sorted(values - set(first))
 
 
-def load_predictions(path: Path) -> RunArrays:
-    """Read `predictions/<run>.jsonl`; a malformed line stops with its file and line number."""
+def prediction_files(path: Path, variants: Sequence[str] | None = None) -> list[Path]:
+    """A run's prediction files: `path` itself if it is a file; in a run folder
+    (`predictions/<run>/<variant>.jsonl`) the files of `variants`, or all of them (clean first)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise DataError(path, None, "no such predictions file or folder — run `dvc repro`")
+    if variants is None:
+        variants = _ordered({p.stem for p in path.glob("*.jsonl")}, (CLEAN,))
+    files = [path / f"{v}.jsonl" for v in variants]
+    for f in files:
+        if not f.is_file():
+            raise DataError(f, None, "missing — run `dvc repro` to predict this variant")
+    return files
+
+
+def load_predictions(path: Path | Sequence[Path]) -> RunArrays:
+    """Read a run's predictions (a file, a run folder, or a list of files); a malformed line stops
+    with its file and line number."""
+    paths = prediction_files(path) if isinstance(path, Path) else list(path)
     rows = []
-    for line, row in read_jsonl(path):
-        missing = [k for k in REQUIRED if k not in row]
-        if missing:
-            raise DataError(path, line, f"missing {', '.join(missing)}")
-        rows.append(row)
+    for file in paths:
+        for line, row in read_jsonl(file):
+            missing = [k for k in REQUIRED if k not in row]
+            if missing:
+                raise DataError(file, line, f"missing {', '.join(missing)}")
+            rows.append(row)
+    path = paths[0] if len(paths) == 1 else paths[0].parent
     if not rows:
         raise DataError(path, None, "no predictions")
     langs = _ordered({r["lang"] for r in rows}, PAWSX_LANGUAGES)
@@ -226,7 +246,8 @@ def export_xtreme(run: RunArrays, out_dir: Path) -> list[Path]:
     return written
 
 
-def score_predictions(predictions: Path, metrics_path: Path, export_dir: Path | None) -> dict[str, float]:
+def score_predictions(predictions: Path | Sequence[Path], metrics_path: Path,
+                      export_dir: Path | None) -> dict[str, float]:
     """Stage `score`: metrics JSON (and the XTREME export) from one run's predictions."""
     run = load_predictions(predictions)
     metrics = score_run(run)

@@ -9,6 +9,7 @@ Runs on one CPU, one GPU, or many through `accelerate launch` (see README, "Scal
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Sequence
@@ -54,6 +55,9 @@ class TrainConfig:
     evals_per_epoch: int = 1  # validation points per epoch; the best one is kept
     eval_batch_size: int = 64
     max_length: int = 128
+    # Dtype of the saved checkpoint's weights (half precision halves its size); training and
+    # loading stay float32 (`load_classifier`), so this affects only the file.
+    save_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
 
     def check(self, key: str) -> None:
         positive = ("learning_rate", "epochs", "batch_size", "gradient_accumulation_steps",
@@ -230,6 +234,9 @@ def train_classifier(
     if accelerator.is_main_process:
         with atomic_dir(out_dir) as tmp:
             to_save = unwrapped.base_model if save_encoder_only else unwrapped
+            if cfg.save_dtype != "float32":
+                # Cast a copy: casting in place would leave the trained float32 model rounded.
+                to_save = copy.deepcopy(to_save).to(getattr(torch, cfg.save_dtype))
             to_save.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
             write_json(tmp / TRAINING_LOG, {

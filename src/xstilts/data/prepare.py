@@ -36,7 +36,10 @@ class PrepareConfig:
 
     @classmethod
     def from_params(cls, section: Mapping, key: str, seed: int) -> PrepareConfig:
-        max_examples = dict(section.get("max_examples") or {})
+        max_examples = section.get("max_examples") or {}
+        if not isinstance(max_examples, Mapping):
+            raise ParamsError(f"{key}.max_examples", f"expected a mapping of split to count, got {max_examples!r}")
+        max_examples = dict(max_examples)
         for split, n in max_examples.items():
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise ParamsError(f"{key}.max_examples.{split}", f"must be an integer >= 0 (0 = all), got {n!r}")
@@ -163,30 +166,40 @@ def write_prepared(splits: Splits, manifest: dict, out_dir: Path) -> None:
 
 def prepare_from_params(params: Mapping, task: str, role: str) -> tuple[Splits, dict]:
     """Read the params a prepare stage depends on and prepare `task` for `role` (target or
-    intermediate): `data.source`, `data.local_dir`, `data.seed`, `<role>.data`, and for the target
-    task (the only per-language one) `languages`."""
+    intermediate): `data.source`, `data.local_dir`, `data.seed`, `<role>.data` (for an intermediate
+    task with `intermediate.overrides.<task>.data` on top), and for the target task (the only
+    per-language one) `languages`."""
     from xstilts.data.sources import make_source
-    from xstilts.params import lookup
+    from xstilts.params import deep_merge, lookup, mapping_at, task_overrides_key
 
     if role not in ("target", "intermediate"):
         raise ValueError(role)
     key = f"{role}.data"
-    section = lookup(params, key) or {}
-    if not isinstance(section, Mapping):
-        raise ParamsError(key, "expected a mapping")
     seed = lookup(params, "data.seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ParamsError("data.seed", f"expected an integer, got {seed!r}")
+    section = dict(mapping_at(params, key))
+    if role == "intermediate":
+        over_key = task_overrides_key(task, "data")
+        over = mapping_at(params, over_key)
+        _check_data_section(over, over_key, seed)  # errors name the override's own key
+        section = deep_merge(section, over)
+    cfg, overrides = _check_data_section(section, key, seed)
+    source = make_source(lookup(params, "data.source"), lookup(params, "data.local_dir"), overrides)
+    languages = lookup(params, "languages") if role == "target" else ("en",)
+    task_key = "intermediate.tasks" if role == "intermediate" else "target"
+    return prepare_task(task, source, languages, cfg, task_key)
+
+
+def _check_data_section(section: Mapping, key: str, seed: int) -> tuple[PrepareConfig, Mapping]:
+    """A `<role>.data` mapping as a PrepareConfig plus its `local` file overrides."""
+    unknown = sorted(set(section) - {"max_examples", "holdout", "local"})
+    if unknown:
+        raise ParamsError(f"{key}.{unknown[0]}", "unknown key; known keys: max_examples, holdout, local")
     overrides = section.get("local") or {}
     if not isinstance(overrides, Mapping) or not all(
         isinstance(v, list) and all(isinstance(p, str) for p in v) for v in overrides.values()
     ):
         raise ParamsError(f"{key}.local", "expected a mapping of split name to a list of relative paths")
     cfg = PrepareConfig.from_params({k: v for k, v in section.items() if k != "local"}, key, seed)
-    unknown = sorted(set(section) - {"max_examples", "holdout", "local"})
-    if unknown:
-        raise ParamsError(f"{key}.{unknown[0]}", "unknown key; known keys: max_examples, holdout, local")
-    source = make_source(lookup(params, "data.source"), lookup(params, "data.local_dir"), overrides)
-    languages = lookup(params, "languages") if role == "target" else ("en",)
-    task_key = "intermediate.tasks" if role == "intermediate" else "target"
-    return prepare_task(task, source, languages, cfg, task_key)
+    return cfg, overrides

@@ -15,7 +15,7 @@ Sources:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
 
