@@ -40,6 +40,16 @@ def pawsx_dir(root: Path, langs=("en", "de"), n: int = 6) -> Path:
     return root
 
 
+def anli_dir(raw: Path) -> Path:
+    """ANLI's local layout with validation and test only (3 rounds × 10 pairs), no train split."""
+    for r in ("r1", "r2", "r3"):
+        for split in ("validation", "test"):
+            write_lines(raw / f"anli/{r}/{split}.jsonl.gz",
+                        [json.dumps({"id": f"{r}{split}{i}", "premise": f"p {r}{split}{i}", "hypothesis": "h", "label": i % 3})
+                         for i in range(10)], gz=True)
+    return raw
+
+
 def test_subsample_is_seeded_by_id_and_keeps_order():
     data = rows(100)
     a = subsample(data, 10, seed=1)
@@ -148,11 +158,7 @@ def test_prepare_pawsx_with_a_local_train_override(tmp_path):
 
 def test_prepare_holds_out_validation_where_the_source_has_none(tmp_path):
     raw = tmp_path / "raw"
-    for r in ("r1", "r2", "r3"):
-        for split in ("validation", "test"):
-            write_lines(raw / f"anli/{r}/{split}.jsonl.gz",
-                        [json.dumps({"id": f"{r}{split}{i}", "premise": f"p {r}{split}{i}", "hypothesis": "h", "label": i % 3})
-                         for i in range(10)], gz=True)
+    anli_dir(raw)
     splits, manifest = prepare_task("anli", make_source("local", raw), ["en"], PrepareConfig(holdout=0.25), "x")
     assert len(splits["train"]["en"]) + len(splits["validation"]["en"]) == 60
     assert 12 <= len(splits["validation"]["en"]) <= 18
@@ -198,11 +204,7 @@ def test_a_task_data_override_changes_only_that_task(tmp_path):
     from xstilts.data.prepare import prepare_from_params
 
     raw = tmp_path / "raw"
-    for r in ("r1", "r2", "r3"):
-        for split in ("validation", "test"):
-            write_lines(raw / f"anli/{r}/{split}.jsonl.gz",
-                        [json.dumps({"id": f"{r}{split}{i}", "premise": f"p {r}{split}{i}", "hypothesis": "h", "label": i % 3})
-                         for i in range(10)], gz=True)
+    anli_dir(raw)
     params = {"data": {"source": "local", "local_dir": str(raw), "seed": 3},
               "intermediate": {"data": {"max_examples": {"train": 0}, "holdout": 0.25},
                                "overrides": {"anli": {"data": {"max_examples": {"train": 4}}}}}}

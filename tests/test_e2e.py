@@ -108,31 +108,23 @@ def _chain(run: str, families) -> set[str]:
             *(f"predict@{run}-{f}" for f in families)}
 
 
-def test_one_tasks_training_settings_rerun_only_that_tasks_chain(offline_run):
-    """intermediate.overrides.<task>.train: that task's training and everything after it, for every
-    seed, and the report that compares the tasks; no other task's stage."""
-    work, env = offline_run.path, offline_run.env
-    params, tasks, runs = _runs(work)
-    task = next(t for t in tasks if t != "none")
-    try:
-        set_param(work, f"intermediate.overrides.{task}.train.epochs", 1)
-        # The report reads `intermediate` (it states each task's settings), so it is out of date too.
-        assert stages_to_run(work, env) == sorted(["report", *(f"intermediate@{task}-{s}" for s in params["seeds"])])
-        expected = {"report"}.union(*(_chain(f"{task}-{s}", params["perturb"]["families"]) for s in params["seeds"]))
-        assert set(stages_affected(work, env)) == expected
-    finally:
-        offline_run.restore()
-
-
-def test_one_tasks_data_settings_rerun_only_that_tasks_chain(offline_run):
+@pytest.mark.parametrize(("part", "value", "first"), [
+    ("train.epochs", 1, "intermediate@{task}-{seed}"),
+    ("data.max_examples", {"train": 50}, "prepare_intermediate@{task}"),
+])
+def test_one_tasks_settings_rerun_only_that_tasks_chain(offline_run, part, value, first):
+    """intermediate.overrides.<task>.{train,data}: that task's stages from `first` on, for every seed,
+    and the report that compares the tasks; no other task's stage."""
     work, env = offline_run.path, offline_run.env
     params, tasks, _ = _runs(work)
     task = next(t for t in tasks if t != "none")
+    firsts = {first.format(task=task, seed=s) for s in params["seeds"]}
     try:
-        set_param(work, f"intermediate.overrides.{task}.data.max_examples", {"train": 50})
-        assert stages_to_run(work, env) == [f"prepare_intermediate@{task}", "report"]
-        expected = {"report", f"prepare_intermediate@{task}"}.union(
-            *(_chain(f"{task}-{s}", params["perturb"]["families"]) for s in params["seeds"]))
+        set_param(work, f"intermediate.overrides.{task}.{part}", value)
+        # The report reads `intermediate` (it states each task's settings), so it is out of date too.
+        assert stages_to_run(work, env) == sorted({"report", *firsts})
+        expected = {"report", *firsts}.union(*(_chain(f"{task}-{s}", params["perturb"]["families"])
+                                               for s in params["seeds"]))
         assert set(stages_affected(work, env)) == expected
     finally:
         offline_run.restore()
@@ -175,5 +167,19 @@ def test_changing_one_family_reruns_only_its_perturb_and_evaluation_stages(offli
         ran = stages_run(dvc("repro", cwd=work, env=env).stdout)
         # The report reruns too unless the new variants happen to leave every metric unchanged.
         assert set(ran) - {"report"} == {f"perturb@{family}", *evaluations}, ran
+    finally:
+        offline_run.restore()
+
+
+def test_adding_the_multitask_mixture_adds_only_its_own_chain(offline_run):
+    """A multi-task intermediate task is one more entry in `intermediate.tasks`: DVC then has the
+    mixture's whole chain to run (and the report), and nothing of the existing tasks."""
+    work, env = offline_run.path, offline_run.env
+    params, tasks, _ = _runs(work)
+    try:
+        set_param(work, "intermediate.tasks", [*tasks, "nli_mix"])
+        expected = {"prepare_intermediate@nli_mix", "report"}.union(
+            *(_chain(f"nli_mix-{s}", params["perturb"]["families"]) for s in params["seeds"]))
+        assert set(stages_to_run(work, env)) == expected
     finally:
         offline_run.restore()
