@@ -107,11 +107,11 @@ def load_runs(predictions_dir: Path, names: Sequence[str] | None = None,
               variants: Sequence[str] | None = None) -> list[Run]:
     """The runs `names` (`<task>-s<seed>`, default: every run found) from `predictions_dir`, each a
     folder of per-variant files (only `variants` read, default all) or a single `<run>.jsonl`."""
-    if names is None:
-        names = sorted({p.stem if p.suffix == ".jsonl" else p.name for p in predictions_dir.iterdir()
-                        if RUN_NAME.match(p.stem if p.suffix == ".jsonl" else p.name)}) if predictions_dir.is_dir() else []
+    if names is None and predictions_dir.is_dir():
+        found = {p.name.removesuffix(".jsonl") for p in predictions_dir.iterdir()}
+        names = sorted(n for n in found if RUN_NAME.match(n))
     runs = []
-    for name in names:
+    for name in names or ():
         match = RUN_NAME.match(name)
         if not match:
             raise XstiltsError(f"{name}: not a run name <task>-s<seed>")
