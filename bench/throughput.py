@@ -1,0 +1,372 @@
+"""Throughput of xstilts's training, evaluation, perturbation and DVC calls against plain baselines.
+
+    python bench/throughput.py --json /tmp/throughput.json
+    python bench/throughput.py --eval-model models/target/none-s13 --skip training --skip perturbation --skip dvc
+
+One process, one fixed seed, the same model, rows and hyperparameters on both sides:
+
+(a) training: `xstilts.training.train_classifier` (dynamic padding, length-grouped batches, the
+    `target.train` mixed precision and frozen word embeddings of params.yaml) against a plain
+    `transformers.Trainer` in float32 that pads every pair to max_length (no group_by_length, all
+    weights trainable). Both start from the same weights (same seed before the fresh head). Wall
+    time of the whole call: for xstilts model + tokenizer load, tokenisation, one epoch, ONE
+    validation pass over a tiny validation set (--val-examples) and saving the checkpoint; for the
+    Trainer model load, tokenisation, building the Trainer and `train()` (no evaluation, no saving).
+    The loop-only rates (xstilts' own `train_batches_per_s`, the Trainer's `train_runtime`) are
+    printed beside them. FLOPs ≈ 6 × non-embedding parameters × tokens (the word-embedding lookup
+    does no matmul): non-padding tokens for xstilts, padded tokens (n × max_length) for the Trainer.
+(b) evaluation: `xstilts.evaluation.predict_sets` (length-sorted batches of eval.batch_size,
+    inference mode, eval.mixed_precision) against a float32 `torch.no_grad` loop over batches padded
+    to max_length, on the clean test rows of every language, with the checkpoint trained in (a) or
+    --eval-model (a trained target checkpoint makes the argmax agreement meaningful: one epoch on
+    256 pairs may leave a near-constant classifier, which agrees trivially).
+(c) perturbation: `xstilts.perturb.pipeline.run_family` (what the perturb stage's `write_family`
+    runs, minus file I/O) per family of params.yaml, on the prepared test rows: pairs/second.
+(d) `dvc repro` (no-op: skipped unless `dvc status` says up to date) against `dvc status`.
+Plus the measured 2048×2048 matmul FLOP/s (fp32, bf16) and the peak resident memory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+
+from xstilts.evaluation import EvalSet, predict_sets
+from xstilts.io import read_jsonl
+from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer
+from xstilts.params import load_params, lookup
+from xstilts.training import TrainConfig, train_classifier
+
+LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+LABELS = ("not_paraphrase", "paraphrase")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def read_rows(path: Path, limit: int = 0) -> list[dict]:
+    rows = [r for _, r in read_jsonl(path)]
+    return rows[:limit] if limit else rows
+
+
+def fresh_accelerate_state() -> None:
+    """Forget accelerate's process-wide state: the first Accelerator fixes mixed precision for the
+    whole process (a Trainer after xstilts would silently inherit bf16 autocast, and predict_sets
+    after the Trainer would refuse bf16). Each pipeline stage is its own process; so is each side here."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def non_embedding_params(model) -> int:
+    emb = {id(p) for p in model.get_input_embeddings().parameters()}
+    return sum(p.numel() for p in model.parameters() if id(p) not in emb)
+
+
+# --- matmul peak -------------------------------------------------------------------------------
+
+def matmul_flops(n: int = 2048, repeats: int = 5) -> dict[str, float]:
+    """Best-of-`repeats` FLOP/s of an n×n matmul (2n³ FLOPs) in float32 and bfloat16."""
+    out = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+        torch.matmul(a, b)  # warm-up
+        best = math.inf
+        for _ in range(repeats):
+            t = time.perf_counter()
+            torch.matmul(a, b)
+            best = min(best, time.perf_counter() - t)
+        out[name] = 2 * n**3 / best
+    return out
+
+
+# --- (a) training ------------------------------------------------------------------------------
+
+def train_xstilts(model_dir: Path, train_rows, val_rows, cfg: TrainConfig, seed: int, out_dir: Path) -> dict:
+    fresh_accelerate_state()
+    t = time.perf_counter()
+    result = train_classifier(model_dir, train_rows, val_rows, list(LABELS), cfg, seed, out_dir, False)
+    seconds = time.perf_counter() - t
+    tokens = sum(encode_pairs(load_tokenizer(model_dir), train_rows, cfg.max_length).lengths) * cfg.epochs
+    n = len(train_rows) * cfg.epochs
+    loop_batches_per_s = result.history[-1]["train_batches_per_s"] if len(result.history) == 1 else float("nan")
+    return {"seconds": seconds, "examples": n, "examples_per_s": n / seconds, "tokens": tokens,
+            "loop_examples_per_s": loop_batches_per_s * n / math.ceil(len(train_rows) / cfg.batch_size) / cfg.epochs
+            if len(result.history) == 1 else float("nan"),
+            "dtype": cfg.mixed_precision, "frozen_word_embeddings": cfg.freeze_word_embeddings,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+class _Padded(torch.utils.data.Dataset):
+    def __init__(self, enc, labels):
+        self.enc, self.labels = enc, labels
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return {"input_ids": self.enc["input_ids"][i], "attention_mask": self.enc["attention_mask"][i],
+                "labels": self.labels[i]}
+
+
+def pad_to_max(tokenizer, rows, max_length: int):
+    return tokenizer([r["sentence1"] for r in rows], [r["sentence2"] for r in rows], truncation="longest_first",
+                     max_length=max_length, padding="max_length", return_token_type_ids=False)
+
+
+def train_hf_trainer(model_dir: Path, train_rows, cfg: TrainConfig, seed: int, out_dir: Path) -> dict:
+    """A plain Trainer: float32, pad to max_length, random batches (train_sampling_strategy="random",
+    transformers 5's replacement of group_by_length=False), every weight trainable."""
+    from accelerate.utils import set_seed
+    from transformers import Trainer, TrainingArguments, default_data_collator
+
+    fresh_accelerate_state()
+    t = time.perf_counter()
+    set_seed(seed)  # as train_classifier does before loading: the same fresh head
+    tokenizer = load_tokenizer(model_dir)
+    model = load_classifier(model_dir, labels=list(LABELS))
+    data = _Padded(pad_to_max(tokenizer, train_rows, cfg.max_length), [int(r["label"]) for r in train_rows])
+    steps = math.ceil(len(train_rows) / cfg.batch_size) * cfg.epochs
+    args = TrainingArguments(
+        output_dir=str(out_dir), per_device_train_batch_size=cfg.batch_size, num_train_epochs=cfg.epochs,
+        learning_rate=cfg.learning_rate, weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm,
+        warmup_steps=round(cfg.warmup_ratio * steps), seed=seed, use_cpu=not torch.cuda.is_available(),
+        eval_strategy="no", save_strategy="no", logging_strategy="no", report_to="none", disable_tqdm=True,
+        dataloader_num_workers=0, train_sampling_strategy="random", bf16=False, fp16=False,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=default_data_collator)
+    autocast = trainer.accelerator.mixed_precision
+    if autocast != "no":
+        raise RuntimeError(f"the Trainer baseline must run in float32, its accelerator says {autocast!r}")
+    metrics = trainer.train().metrics
+    seconds = time.perf_counter() - t
+    n = len(train_rows) * cfg.epochs
+    return {"seconds": seconds, "examples": n, "examples_per_s": n / seconds, "tokens": n * cfg.max_length,
+            "loop_examples_per_s": n / metrics["train_runtime"], "dtype": "fp32",
+            "frozen_word_embeddings": False, "peak_rss_mb": peak_rss_mb()}
+
+
+def training_bench(model_dir: Path, train_rows, val_rows, cfg: TrainConfig, seed: int, work: Path,
+                   peak: dict[str, float]) -> dict:
+    nonemb = non_embedding_params(load_classifier(model_dir, labels=list(LABELS)))
+    xs = train_xstilts(model_dir, train_rows, val_rows, cfg, seed, work / "xstilts")
+    hf = train_hf_trainer(model_dir, train_rows, cfg, seed, work / "trainer")
+    for r in (xs, hf):
+        r["model_flops"] = 6 * nonemb * r["tokens"]
+        r["flops_per_s"] = r["model_flops"] / r["seconds"]
+        key = "bf16" if r["dtype"] == "bf16" else "fp32"
+        r["peak_fraction"] = r["flops_per_s"] / peak[key] if peak else float("nan")
+        r["peak_dtype"] = key
+    return {"xstilts": xs, "trainer": hf, "ratio": ratio(xs["examples_per_s"], hf["examples_per_s"]),
+            "loop_ratio": ratio(xs["loop_examples_per_s"], hf["loop_examples_per_s"]),
+            "non_embedding_params": nonemb, "checkpoint": str(work / "xstilts")}
+
+
+# --- (b) evaluation ----------------------------------------------------------------------------
+
+@torch.no_grad()
+def predict_padded(model_dir: Path, rows, batch_size: int, max_length: int) -> np.ndarray:
+    tokenizer = load_tokenizer(model_dir)
+    model = load_classifier(model_dir).eval()
+    enc = pad_to_max(tokenizer, rows, max_length)
+    ids, mask = torch.tensor(enc["input_ids"]), torch.tensor(enc["attention_mask"])
+    out = [model(input_ids=ids[i:i + batch_size], attention_mask=mask[i:i + batch_size]).logits.float()
+           for i in range(0, len(rows), batch_size)]
+    return torch.softmax(torch.cat(out), dim=1).numpy()
+
+
+def eval_bench(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixed_precision: str,
+               baseline_batch: int, max_length: int) -> dict:
+    rows = [r for s in sets for r in s.rows]
+    fresh_accelerate_state()
+    t = time.perf_counter()
+    xs = np.concatenate(predict_sets(model_dir, sets, batch_size, mixed_precision, max_length))
+    xs_s = time.perf_counter() - t
+    t = time.perf_counter()
+    base = predict_padded(model_dir, rows, baseline_batch, max_length)
+    base_s = time.perf_counter() - t
+    n = len(rows)
+    return {"examples": n, "xstilts_seconds": xs_s, "baseline_seconds": base_s,
+            "xstilts_examples_per_s": n / xs_s, "baseline_examples_per_s": n / base_s,
+            "ratio": ratio(n / xs_s, n / base_s), "argmax_agreement": float(np.mean(xs.argmax(1) == base.argmax(1))),
+            "max_prob_diff": float(np.abs(xs - base).max()), "xstilts_batch": batch_size,
+            # A near-constant classifier agrees trivially: show how balanced its predictions are.
+            "predicted_positive_share": float(np.mean(xs.argmax(1) == 1)), "model": str(model_dir),
+            "xstilts_dtype": mixed_precision, "baseline_batch": baseline_batch}
+
+
+# --- (c) perturbation --------------------------------------------------------------------------
+
+def perturb_bench(families: dict, prepared: Path | None, languages: Sequence[str],
+                  test_by_lang: dict | None = None, validation_by_lang: dict | None = None) -> dict:
+    """Pairs/second of `run_family` per family on the test rows of `languages` (input read beforehand)."""
+    from xstilts.perturb.pipeline import SPLITS, family_params, get_family, read_split, run_family
+
+    out = {}
+    for name, raw in families.items():
+        fam = get_family(name)
+        parsed = family_params(fam, raw)
+        needed = list(dict.fromkeys([*languages, *(o for lang in languages for o in fam.needs_languages(parsed, lang))]))
+        if test_by_lang is None:
+            data = {s: {lang: read_split(prepared / s / f"{lang}.jsonl") for lang in needed} for s in SPLITS}
+            test, val = data["test"], data["validation"]
+        else:
+            test, val = test_by_lang, validation_by_lang
+        t = time.perf_counter()
+        run = run_family(name, raw, test, val, languages)
+        seconds = time.perf_counter() - t
+        pairs = sum(len(v) for v in run.records.values())
+        out[name] = {"pairs": pairs, "seconds": seconds, "pairs_per_s": pairs / seconds,
+                     "changed": run.quality["overall"]["changed"]}
+    return out
+
+
+# --- (d) dvc -----------------------------------------------------------------------------------
+
+def dvc_bench(project: Path) -> dict:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+    def timed(*args):
+        t = time.perf_counter()
+        proc = subprocess.run(["dvc", *args], cwd=project, env=env, capture_output=True, text=True)
+        return time.perf_counter() - t, proc
+
+    status_s, status = timed("status")
+    text = (status.stdout + status.stderr).strip()
+    if status.returncode != 0 or "up to date" not in text:
+        return {"status_seconds": status_s, "repro_seconds": None, "ratio": None,
+                "skipped": f"dvc status is not clean, `dvc repro` would run stages: {text[:300]}"}
+    repro_s, repro = timed("repro")
+    if repro.returncode != 0:
+        raise click.ClickException(f"dvc repro failed: {repro.stderr[-500:]}")
+    return {"status_seconds": status_s, "repro_seconds": repro_s, "ratio": ratio(repro_s, status_s),
+            "repro_output": repro.stdout.strip().splitlines()[-1:]}
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def table(res: dict) -> str:
+    lines = []
+    if "matmul" in res:
+        m = res["matmul"]
+        lines.append(f"matmul 2048x2048 peak: fp32 {m['fp32'] / 1e9:.1f} GFLOP/s, bf16 {m['bf16'] / 1e9:.1f} GFLOP/s")
+    if "training" in res:
+        tr = res["training"]
+        lines += ["", f"(a) training  {tr['xstilts']['examples']} pairs, non-embedding params {tr['non_embedding_params'] / 1e6:.1f}M",
+                  f"  {'':9} {'dtype':5} {'ex/s':>7} {'loop ex/s':>9} {'seconds':>8} {'tokens':>8} {'GFLOP/s':>8} {'of peak':>8} {'peak RSS':>9}"]
+        for name in ("xstilts", "trainer"):
+            r = tr[name]
+            lines.append(f"  {name:9} {r['dtype']:5} {r['examples_per_s']:7.2f} {r['loop_examples_per_s']:9.2f} "
+                         f"{r['seconds']:8.1f} {r['tokens']:8d} {r['flops_per_s'] / 1e9:8.1f} "
+                         f"{r['peak_fraction']:7.1%} {r['peak_rss_mb']:7.0f}MB")
+        lines.append(f"  ratio xstilts/Trainer: {tr['ratio']:.2f}x whole call, {tr['loop_ratio']:.2f}x loop only")
+    if "evaluation" in res:
+        e = res["evaluation"]
+        lines += ["", f"(b) evaluation  {e['examples']} pairs",
+                  f"  xstilts predict_sets ({e['xstilts_dtype']}, batch {e['xstilts_batch']}, sorted): "
+                  f"{e['xstilts_examples_per_s']:.1f} ex/s ({e['xstilts_seconds']:.1f} s)",
+                  f"  plain loop (fp32, batch {e['baseline_batch']}, padded): "
+                  f"{e['baseline_examples_per_s']:.1f} ex/s ({e['baseline_seconds']:.1f} s)",
+                  f"  ratio {e['ratio']:.2f}x, argmax agreement {e['argmax_agreement']:.2%}, "
+                  f"largest probability difference {e['max_prob_diff']:.4f}",
+                  f"  model {e['model']}, predicts class 1 for {e['predicted_positive_share']:.1%} of pairs"]
+    if "perturbation" in res:
+        lines += ["", "(c) perturbation (run_family, test rows)", f"  {'family':15} {'pairs':>6} {'seconds':>8} {'pairs/s':>9} {'changed':>8}"]
+        for name, r in res["perturbation"].items():
+            lines.append(f"  {name:15} {r['pairs']:6d} {r['seconds']:8.2f} {r['pairs_per_s']:9.1f} {r['changed']:8d}")
+    if "dvc" in res:
+        d = res["dvc"]
+        if d.get("skipped"):
+            lines += ["", f"(d) dvc status {d['status_seconds']:.1f} s; repro skipped: {d['skipped']}"]
+        else:
+            lines += ["", f"(d) dvc: no-op repro {d['repro_seconds']:.1f} s, status {d['status_seconds']:.1f} s, "
+                          f"ratio {d['ratio']:.2f}x"]
+    lines += ["", f"peak RSS of the process: {res['peak_rss_mb']:.0f} MB"]
+    return "\n".join(lines)
+
+
+def family_settings(params_path: Path) -> dict:
+    return {name: (raw or {}) for name, raw in lookup(load_params(params_path), "perturb.families").items()}
+
+
+@click.command()
+@click.option("--prepared", type=click.Path(path_type=Path, exists=True), default=ROOT / "data/prepared/pawsx",
+              show_default=True, help="prepared PAWS-X: {train,validation,test}/<lang>.jsonl")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True), default=ROOT / "models/pretrained",
+              show_default=True)
+@click.option("--params", "params_path", type=click.Path(path_type=Path, exists=True), default=ROOT / "params.yaml",
+              show_default=True, help="target.train, eval and perturb.families come from here")
+@click.option("--train-examples", type=int, default=256, show_default=True)
+@click.option("--val-examples", type=int, default=16, show_default=True, help="xstilts's one validation pass")
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--max-length", type=int, default=128, show_default=True)
+@click.option("--epochs", type=int, default=1, show_default=True)
+@click.option("--eval-examples", type=int, default=0, show_default=True, help="test pairs per language (0 = all)")
+@click.option("--eval-model", type=click.Path(path_type=Path, exists=True), default=None,
+              help="checkpoint for (b), e.g. models/target/none-s13 (default: the one trained in (a))")
+@click.option("--eval-baseline-batch", type=int, default=32, show_default=True)
+@click.option("--project", type=click.Path(path_type=Path, exists=True), default=ROOT, show_default=True,
+              help="DVC project for (d)")
+@click.option("--skip", multiple=True, type=click.Choice(["training", "evaluation", "perturbation", "dvc"]))
+@click.option("--quick", is_flag=True, help="tiny sizes: 32 training pairs, 8 test pairs per language, max length 64")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None)
+def main(prepared, model_dir, params_path, train_examples, val_examples, batch_size, max_length, epochs,
+         eval_examples, eval_model, eval_baseline_batch, project, skip, quick, seed, json_path) -> None:
+    if quick:
+        train_examples, val_examples, max_length, eval_examples = 32, 8, 64, 8
+    torch.manual_seed(seed)
+    params = load_params(params_path)
+    cfg = replace(TrainConfig(**lookup(params, "target.train")), epochs=epochs, batch_size=batch_size,
+                  max_length=max_length, evals_per_epoch=1, save_dtype="float32")
+    res: dict = {"config": {**asdict(cfg), "seed": seed, "model": str(model_dir), "prepared": str(prepared),
+                            "torch_threads": torch.get_num_threads()}}
+    res["matmul"] = matmul_flops()
+    with tempfile.TemporaryDirectory() as tmp:
+        checkpoint = None
+        if "training" not in skip:
+            train_rows = read_rows(prepared / "train/en.jsonl", train_examples)
+            val_rows = read_rows(prepared / "validation/en.jsonl", val_examples)
+            res["training"] = training_bench(model_dir, train_rows, val_rows, cfg, seed, Path(tmp), res["matmul"])
+            checkpoint = Path(res["training"]["checkpoint"])
+        if "evaluation" not in skip:
+            checkpoint = eval_model or checkpoint
+            if checkpoint is None:
+                raise click.UsageError("evaluation needs --eval-model or the checkpoint trained in (a)")
+            ev = lookup(params, "eval")
+            sets = [EvalSet(lang, "clean", "clean", read_rows(prepared / "test" / f"{lang}.jsonl", eval_examples))
+                    for lang in LANGUAGES]
+            res["evaluation"] = eval_bench(checkpoint, sets, ev["batch_size"], ev["mixed_precision"],
+                                           eval_baseline_batch, max_length)
+    if "perturbation" not in skip:
+        res["perturbation"] = perturb_bench(family_settings(params_path), prepared, list(lookup(params, "languages")))
+    if "dvc" not in skip:
+        res["dvc"] = dvc_bench(project)
+    res["peak_rss_mb"] = peak_rss_mb()
+    click.echo(table(res))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

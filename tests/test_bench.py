@@ -1,0 +1,77 @@
+"""bench/throughput.py at tiny sizes on the tiny BERT: the numbers have the right shape and are sane.
+
+No timing thresholds: speed goals are not tests. (d) runs against a one-stage DVC repo in tmp_path.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tiny_model import make_tiny_encoder, toy_rows
+from xstilts.evaluation import EvalSet
+from xstilts.training import TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_throughput", ROOT / "bench/throughput.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_evaluation_perturbation_and_table(bench, tmp_path):
+    encoder = make_tiny_encoder(tmp_path / "encoder")
+    peak = bench.matmul_flops(n=128, repeats=2)
+    assert set(peak) == {"fp32", "bf16"} and all(v > 0 for v in peak.values())
+
+    cfg = TrainConfig(learning_rate=1e-3, epochs=1, batch_size=8, warmup_ratio=0.0, mixed_precision="bf16",
+                      freeze_word_embeddings=True, evals_per_epoch=1, max_length=32)
+    tr = bench.training_bench(encoder, toy_rows(32, 1), toy_rows(8, 2), cfg, 13, tmp_path / "work", peak)
+    for side in ("xstilts", "trainer"):
+        r = tr[side]
+        assert r["examples"] == 32 and r["seconds"] > 0 and r["tokens"] > 0 and r["peak_rss_mb"] > 0
+        assert r["examples_per_s"] == pytest.approx(32 / r["seconds"])
+        assert r["loop_examples_per_s"] > 0 and 0 < r["peak_fraction"] < math.inf
+        assert r["model_flops"] == 6 * tr["non_embedding_params"] * r["tokens"]
+    assert tr["xstilts"]["dtype"] == "bf16" and tr["trainer"]["dtype"] == "fp32"
+    assert tr["trainer"]["tokens"] == 32 * 32  # padded to max_length
+    assert tr["xstilts"]["tokens"] < tr["trainer"]["tokens"]  # only real tokens
+    assert tr["ratio"] == pytest.approx(tr["xstilts"]["examples_per_s"] / tr["trainer"]["examples_per_s"])
+
+    sets = [EvalSet(lang, "clean", "clean", toy_rows(10, seed)) for seed, lang in enumerate(("en", "de"))]
+    ev = bench.eval_bench(Path(tr["checkpoint"]), sets, 16, "bf16", 8, 32)
+    assert ev["examples"] == 20 and ev["xstilts_examples_per_s"] > 0 and ev["baseline_examples_per_s"] > 0
+    assert ev["ratio"] == pytest.approx(ev["xstilts_examples_per_s"] / ev["baseline_examples_per_s"])
+    assert 0 <= ev["argmax_agreement"] <= 1 and ev["max_prob_diff"] >= 0
+
+    rows = toy_rows(12, 3)
+    pert = bench.perturb_bench({"char_noise": {"seed": 1, "rate": 0.2}, "orthography": {}}, None, ["en"],
+                               {"en": rows}, {"en": rows})
+    assert set(pert) == {"char_noise", "orthography"}
+    for r in pert.values():
+        assert r["pairs"] == 12 and r["pairs_per_s"] > 0 and 0 <= r["changed"] <= 12
+
+    text = bench.table({"matmul": peak, "training": tr, "evaluation": ev, "perturbation": pert,
+                        "peak_rss_mb": bench.peak_rss_mb()})
+    assert "(a) training" in text and "(b) evaluation" in text and "char_noise" in text
+
+
+def test_dvc_noop_repro_against_status(bench, tmp_path):
+    run = lambda *args: subprocess.run([sys.executable, "-m", "dvc", *args], cwd=tmp_path, check=True,  # noqa: E731
+                                       capture_output=True, text=True)
+    run("init", "--no-scm", "-q")
+    run("stage", "add", "-n", "touch", "-o", "out.txt", "echo hi > out.txt")
+    run("repro", "-q")
+    d = bench.dvc_bench(tmp_path)
+    assert d.get("skipped") is None, d
+    assert d["status_seconds"] > 0 and d["repro_seconds"] > 0
+    assert d["ratio"] == pytest.approx(d["repro_seconds"] / d["status_seconds"])
