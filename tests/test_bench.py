@@ -25,7 +25,10 @@ def bench():
     spec = importlib.util.spec_from_file_location("bench_throughput", ROOT / "bench/throughput.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module
+    yield module
+    # accelerate keeps one process-wide state whose mixed precision the first Accelerator fixes: the
+    # bench's bf16 must not leak into later tests in this process (they use mixed_precision "no").
+    module.fresh_accelerate_state()
 
 
 def test_training_evaluation_perturbation_and_table(bench, tmp_path):
