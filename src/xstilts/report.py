@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from xstilts.configs import flatten
 from xstilts.data.registry import NO_INTERMEDIATE
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.io import atomic_path, write_json
@@ -594,7 +595,8 @@ def describe_setup(params: Mapping) -> dict[str, str]:
         per_task = get("intermediate.overrides", {})
         shown = []
         for task in get("intermediate.tasks", []):
-            flat = _flatten(per_task.get(task) or {}) if isinstance(per_task, Mapping) else {}
+            tree = (per_task.get(task) or {}) if isinstance(per_task, Mapping) else {}
+            flat = {k: v for k, v in flatten(tree) if v != {}}  # an empty mapping sets nothing
             if flat:
                 shown.append(f"`{task}`: " + ", ".join(f"{k} {v}" for k, v in flat.items()))
         return "; ".join(shown) or "none (every task uses the settings above)"
@@ -613,12 +615,3 @@ def describe_setup(params: Mapping) -> dict[str, str]:
                        if (cap := get("eval.max_examples", 0)) else "every test item"),
     }
 
-
-def _flatten(tree: Mapping, prefix: str = "") -> dict[str, object]:
-    flat: dict[str, object] = {}
-    for k, v in tree.items():
-        if isinstance(v, Mapping):
-            flat.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            flat[f"{prefix}{k}"] = v
-    return flat
