@@ -23,6 +23,10 @@ One process, one fixed seed, the same model, rows and hyperparameters on both si
 (c) perturbation: `xstilts.perturb.pipeline.run_family` (what the perturb stage's `write_family`
     runs, minus file I/O) per family of params.yaml, on the prepared test rows: pairs/second.
 (d) `dvc repro` (no-op: skipped unless `dvc status` says up to date) against `dvc status`.
+(e) tokenisation: plain `xstilts.modeling.encode_pairs` against `xstilts.tokencache.encode_pairs_cached`
+    with a cold and then a warm cache (a fresh temporary cache folder, so the user's cache is never
+    read), on all prepared English train rows (--train-examples with --quick) and the clean test rows
+    of every language (--eval-examples), with the --model tokenizer: pairs/second, warm/plain ratio.
 Plus the measured 2048×2048 matmul FLOP/s (fp32, bf16) and the peak resident memory.
 """
 
@@ -262,6 +266,36 @@ def dvc_bench(project: Path) -> dict:
             "repro_output": repro.stdout.strip().splitlines()[-1:]}
 
 
+# --- (e) tokenisation --------------------------------------------------------------------------
+
+def tokenization_bench(model_dir: Path, row_sets: dict[str, list[dict]], max_length: int) -> dict:
+    """Per row set: plain encode_pairs, then encode_pairs_cached cold (tokenise + hash + write) and
+    warm (hash + read) in a fresh temporary cache; all three results must be identical."""
+    from xstilts.tokencache import SUBDIR, encode_pairs_cached
+
+    tokenizer = load_tokenizer(model_dir)
+    first = next(iter(row_sets.values()))
+    encode_pairs(tokenizer, first[:8], max_length)  # warm-up: the first call sets up the backend
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as cache:
+        for name, rows in row_sets.items():
+            seconds, results = {}, {}
+            for side in ("plain", "cold", "warm"):
+                t = time.perf_counter()
+                results[side] = (encode_pairs(tokenizer, rows, max_length) if side == "plain"
+                                 else encode_pairs_cached(tokenizer, rows, max_length, cache_dir=cache))
+                seconds[side] = time.perf_counter() - t
+            if not results["plain"] == results["cold"] == results["warm"]:
+                raise RuntimeError(f"tokenisation cache: {name}: cached pairs differ from encode_pairs")
+            n = len(rows)
+            out[name] = {"pairs": n, **{f"{k}_seconds": v for k, v in seconds.items()},
+                         **{f"{k}_pairs_per_s": n / v for k, v in seconds.items()},
+                         "warm_ratio": ratio(seconds["plain"], seconds["warm"]),
+                         "cold_ratio": ratio(seconds["plain"], seconds["cold"])}
+        out["cache_mb"] = sum(f.stat().st_size for f in (Path(cache) / SUBDIR).glob("*.npz")) / 1e6
+    return out
+
+
 # --- report ------------------------------------------------------------------------------------
 
 def table(res: dict) -> str:
@@ -300,6 +334,14 @@ def table(res: dict) -> str:
         else:
             lines += ["", f"(d) dvc: no-op repro {d['repro_seconds']:.1f} s, status {d['status_seconds']:.1f} s, "
                           f"ratio {d['ratio']:.2f}x"]
+    if "tokenization" in res:
+        tk = res["tokenization"]
+        lines += ["", f"(e) tokenisation (pairs/s; cache files {tk['cache_mb']:.1f} MB)",
+                  f"  {'rows':22} {'pairs':>6} {'plain':>9} {'cold':>9} {'warm':>9} {'warm/plain':>10} {'cold/plain':>10}"]
+        for name, r in tk.items():
+            if name != "cache_mb":
+                lines.append(f"  {name:22} {r['pairs']:6d} {r['plain_pairs_per_s']:9.0f} {r['cold_pairs_per_s']:9.0f} "
+                             f"{r['warm_pairs_per_s']:9.0f} {r['warm_ratio']:9.2f}x {r['cold_ratio']:9.2f}x")
     lines += ["", f"peak RSS of the process: {res['peak_rss_mb']:.0f} MB"]
     return "\n".join(lines)
 
@@ -326,7 +368,7 @@ def family_settings(params_path: Path) -> dict:
 @click.option("--eval-baseline-batch", type=int, default=32, show_default=True)
 @click.option("--project", type=click.Path(path_type=Path, exists=True), default=ROOT, show_default=True,
               help="DVC project for (d)")
-@click.option("--skip", multiple=True, type=click.Choice(["training", "evaluation", "perturbation", "dvc"]))
+@click.option("--skip", multiple=True, type=click.Choice(["training", "evaluation", "perturbation", "dvc", "tokenization"]))
 @click.option("--quick", is_flag=True, help="tiny sizes: 32 training pairs, 8 test pairs per language, max length 64")
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None)
@@ -361,6 +403,12 @@ def main(prepared, model_dir, params_path, train_examples, val_examples, batch_s
         res["perturbation"] = perturb_bench(family_settings(params_path), prepared, list(lookup(params, "languages")))
     if "dvc" not in skip:
         res["dvc"] = dvc_bench(project)
+    if "tokenization" not in skip:
+        res["tokenization"] = tokenization_bench(model_dir, {
+            "train en": read_rows(prepared / "train/en.jsonl", train_examples if quick else 0),
+            f"test clean ({len(LANGUAGES)} langs)": [r for lang in LANGUAGES
+                                                     for r in read_rows(prepared / "test" / f"{lang}.jsonl", eval_examples)],
+        }, max_length)
     res["peak_rss_mb"] = peak_rss_mb()
     click.echo(table(res))
     if json_path:

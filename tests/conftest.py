@@ -31,3 +31,13 @@ def in_root(monkeypatch: pytest.MonkeyPatch) -> Path:
 def offline_run(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The offline default run, once per session (see tests/workspace.py): minutes on 2 CPU cores."""
     return make_offline_run(tmp_path_factory.mktemp("clone") / "xstilts")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tokenization_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Tokenised pairs (xstilts.tokencache) go to a temporary folder for the whole session, in this
+    process and in every process a test starts, never to the user's ~/.cache/xstilts."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XSTILTS_CACHE_DIR", str(tmp_path_factory.mktemp("tokencache")))
+    yield
+    patch.undo()

@@ -9,6 +9,7 @@ import importlib.util
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,69 @@ def test_dvc_noop_repro_against_status(bench, tmp_path):
     assert d.get("skipped") is None, d
     assert d["status_seconds"] > 0 and d["repro_seconds"] > 0
     assert d["ratio"] == pytest.approx(d["repro_seconds"] / d["status_seconds"])
+
+
+@pytest.fixture(scope="module")
+def levers():
+    spec = importlib.util.spec_from_file_location("bench_levers", ROOT / "bench/levers.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    yield module
+    module.fresh_accelerate_state()
+
+
+def test_levers_switch_the_real_training_pieces_and_restore_them(levers, tmp_path):
+    import xstilts.training as training
+    from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer
+
+    encoder = make_tiny_encoder(tmp_path / "encoder")
+    tokenizer, model = load_tokenizer(encoder), load_classifier(encoder, labels=["no", "yes"])
+    pairs = encode_pairs(tokenizer, toy_rows(24, 1), 32)
+    cfg = TrainConfig(batch_size=8, max_length=32)
+    plain, padded = levers.LEVERS[-1], levers.LEVERS[0]
+    widths = lambda: {b["input_ids"].shape[1] for b in training._train_loader(pairs, cfg, 0, 13)}  # noqa: E731
+    assert widths() != {32}  # dynamic padding by default
+    assert training._optimizer(model, cfg).defaults["fused"] is True
+    with levers.switched(padded):
+        assert widths() == {32}  # every batch padded to max_length
+        assert not training._optimizer(model, cfg).defaults["fused"]
+    assert widths() != {32} and training._optimizer(model, cfg).defaults["fused"] is True  # restored
+    c = levers.config_for(cfg, padded)
+    assert (c.mixed_precision, c.freeze_word_embeddings, c.fast_dropout) == ("no", False, False)
+    c = levers.config_for(cfg, plain)
+    assert (c.mixed_precision, c.freeze_word_embeddings, c.fast_dropout) == ("bf16", True, True)
+
+
+def test_levers_speed_accuracy_and_eval_tables(levers, tmp_path):
+    encoder = make_tiny_encoder(tmp_path / "encoder")
+    prepared = tmp_path / "prepared"
+    (prepared / "test").mkdir(parents=True)
+    for lang in levers.LANGUAGES:
+        (prepared / "test" / f"{lang}.jsonl").write_text("".join(
+            __import__("json").dumps(r) + "\n" for r in toy_rows(12, 5)))
+    cfg = TrainConfig(learning_rate=3e-3, epochs=1, batch_size=8, warmup_ratio=0.0, max_length=32)
+    peak = {"fp32": 1e9, "bf16": 2e9}
+    without_compile = [lv for lv in levers.LEVERS if not lv.compile]  # compiling takes minutes on CPU
+    speed = levers.speed(encoder, toy_rows(32, 1), toy_rows(8, 2), replace(cfg, evals_per_epoch=2), 13,
+                         tmp_path / "s", levers=without_compile, peak=peak)
+    assert [r["lever"] for r in speed] == [lv.name for lv in without_compile]
+    assert all(r["first_half_examples_per_s"] > 0 for r in speed)
+    assert speed[0]["vs_first"] == 1.0 and all(r["examples_per_s"] > 0 for r in speed)
+    for r in speed:
+        assert r["peak_fraction"] == pytest.approx(r["flops_per_s"] / peak[r["peak_dtype"]])
+    assert speed[0]["peak_dtype"] == "fp32" and speed[-1]["peak_dtype"] == "bf16"
+
+    acc = levers.accuracy(encoder, prepared, toy_rows(32, 1), toy_rows(8, 2), cfg, 13, tmp_path / "a", 6, 16)
+    runs = [lv for lv in levers.LEVERS if lv.can_change_accuracy]
+    assert [r["lever"] for r in acc] == [lv.name for lv in runs] + [levers.LEVERS[levers.DEFAULT].name]
+    assert "default" in levers.LEVERS[levers.DEFAULT].name
+    assert acc[-1]["seed"] == 14 and acc[0]["changed_vs_first"] == 0
+    assert all(set(r["test_accuracy"]) == set(levers.LANGUAGES) and r["test_pairs"] == 42 for r in acc)
+
+    ev = levers.eval_speed(tmp_path / "a" / "acc-0", prepared, 6, 32, 13)
+    assert len(ev) == len(levers.EVAL_LEVERS) and ev[0]["argmax_agreement"] == 1.0
+    text = levers.table({"matmul": peak, "config": {"epochs": 1, "batch_size": 8, "max_length": 32},
+                         "train_examples": 32, "speed": speed, "accuracy": acc, "eval_speed": ev,
+                         "eval_examples": 42, "eval_model": "tiny"})
+    assert "+ fused AdamW" in text and "changed" in text and "+ batch 128" in text

@@ -156,3 +156,18 @@ def test_save_dtype_halves_the_checkpoint_and_loads_as_float32(encoder, float32_
 def test_bad_save_dtype_names_the_key():
     with pytest.raises(ParamsError, match=r"target.train.save_dtype: 'int8' is not one of float32, float16, bfloat16"):
         section(TrainConfig, {"target": {"train": {"save_dtype": "int8"}}}, "target.train")
+
+
+def test_compile_option_asks_accelerate_for_inductor_with_dynamic_shapes():
+    # Compiling takes minutes on CPU, so this checks the request, not a compiled run.
+    from accelerate.state import AcceleratorState
+    from accelerate.utils import DynamoBackend
+
+    AcceleratorState._reset_state(reset_partial_state=True)  # the first Accelerator fixes the process state
+    try:
+        plugin = make_accelerator("no", compile=True).state.dynamo_plugin
+        assert plugin.backend == DynamoBackend.INDUCTOR and plugin.dynamic and plugin.use_regional_compilation
+        AcceleratorState._reset_state(reset_partial_state=True)
+        assert make_accelerator("no").state.dynamo_plugin.backend == DynamoBackend.NO
+    finally:
+        AcceleratorState._reset_state(reset_partial_state=True)

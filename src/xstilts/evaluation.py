@@ -25,7 +25,6 @@ from xstilts.errors import DataError, ParamsError
 from xstilts.io import read_jsonl, write_jsonl
 from xstilts.modeling import (
     check_model_dir,
-    encode_pairs,
     load_classifier,
     load_tokenizer,
     make_accelerator,
@@ -34,6 +33,7 @@ from xstilts.modeling import (
     sorted_loader,
 )
 from xstilts.sampling import subsample
+from xstilts.tokencache import encode_pairs_cached
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def predict_sets(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixe
     tokenizer = load_tokenizer(model_dir)
     model = load_classifier(model_dir)
     rows = [dict(r, label=reference_label(r)) for s in sets for r in s.rows]
-    pairs = encode_pairs(tokenizer, rows, max_length)
+    pairs = encode_pairs_cached(tokenizer, rows, max_length)
     loader = sorted_loader(pairs, batch_size, tokenizer.pad_token_id)
     model, loader = accelerator.prepare(model, loader)
     probs = softmax(predict_logits(model, loader, accelerator, len(pairs)))

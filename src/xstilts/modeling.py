@@ -23,13 +23,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def make_accelerator(mixed_precision: str, gradient_accumulation_steps: int = 1, log_with: str | None = None):
+def make_accelerator(mixed_precision: str, gradient_accumulation_steps: int = 1, log_with: str | None = None,
+                     compile: bool = False):
+    """With `compile`, `prepare` wraps the model in torch.compile (inductor, dynamic shapes, since
+    every batch has its own padded length; regional: each repeated layer compiles once)."""
     from accelerate import Accelerator
+    from accelerate.utils import TorchDynamoPlugin
 
     if mixed_precision == "fp16" and not torch.cuda.is_available():
         raise XstiltsError("mixed_precision fp16 needs a GPU; use bf16 or no on a CPU")
+    dynamo = TorchDynamoPlugin(backend="inductor", dynamic=True, use_regional_compilation=True) if compile else None
     return Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=gradient_accumulation_steps,
-                       log_with=log_with)
+                       log_with=log_with, dynamo_plugin=dynamo)
 
 
 def check_model_dir(path: Path, what: str) -> None:

@@ -582,7 +582,8 @@ def describe_setup(params: Mapping) -> dict[str, str]:
             return default
 
     def train(phase: str) -> str:
-        keys = ("learning_rate", "epochs", "batch_size", "max_length", "mixed_precision", "freeze_word_embeddings")
+        keys = ("learning_rate", "epochs", "batch_size", "max_length", "mixed_precision", "freeze_word_embeddings",
+                "fast_dropout")
         return ", ".join(f"{k} {get(f'{phase}.train.{k}')}" for k in keys)
 
     def sizes(phase: str) -> str:
