@@ -126,16 +126,18 @@ def test_levers_speed_accuracy_and_eval_tables(levers, tmp_path):
     speed = levers.speed(encoder, toy_rows(32, 1), toy_rows(8, 2), replace(cfg, evals_per_epoch=2), 13,
                          tmp_path / "s", levers=without_compile, peak=peak)
     assert [r["lever"] for r in speed] == [lv.name for lv in without_compile]
-    assert all(r["first_half_examples_per_s"] > 0 for r in speed)
+    assert all(r["last_half_examples_per_s"] > 0 for r in speed)
     assert speed[0]["vs_first"] == 1.0 and all(r["examples_per_s"] > 0 for r in speed)
     for r in speed:
         assert r["peak_fraction"] == pytest.approx(r["flops_per_s"] / peak[r["peak_dtype"]])
     assert speed[0]["peak_dtype"] == "fp32" and speed[-1]["peak_dtype"] == "bf16"
 
     acc = levers.accuracy(encoder, prepared, toy_rows(32, 1), toy_rows(8, 2), cfg, 13, tmp_path / "a", 6, 16)
-    runs = [lv for lv in levers.LEVERS if lv.can_change_accuracy]
-    assert [r["lever"] for r in acc] == [lv.name for lv in runs] + [levers.LEVERS[levers.DEFAULT].name]
-    assert "default" in levers.LEVERS[levers.DEFAULT].name
+    runs = levers.accuracy_runs(13)
+    assert [r["lever"] for r in acc] == [name for name, _, _ in runs]
+    assert "default" in levers.LEVERS[levers.DEFAULT].name and runs[0][1] == levers.LEVERS[levers.DEFAULT]
+    for _, lever, _ in runs[1:-1]:  # each differs from the default in one lever
+        assert lever != runs[0][1] and lever.padded is False and lever.compile is False
     assert acc[-1]["seed"] == 14 and acc[0]["changed_vs_first"] == 0
     assert all(set(r["test_accuracy"]) == set(levers.LANGUAGES) and r["test_pairs"] == 42 for r in acc)
 
