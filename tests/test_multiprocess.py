@@ -11,38 +11,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
-from tiny_model import make_tiny_encoder, toy_rows
+from tiny_model import make_tiny_encoder, toy_target_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _prepared(tmp: Path) -> Path:
-    prepared = tmp / "prepared"
-    for split, rows in (("train", toy_rows(96, 1)), ("validation", toy_rows(30, 2))):
-        (prepared / split).mkdir(parents=True)
-        (prepared / split / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (prepared / "manifest.json").write_text(json.dumps({"task": "toy", "labels": ["no", "yes"], "splits": {"train": {}}}))
-    return prepared
-
-
 def _train(tmp: Path, processes: int, batch_size: int) -> dict:
-    encoder = make_tiny_encoder(tmp / "encoder")
-    inter = tmp / "inter"
-    inter.mkdir()
-    (inter / "encoder.json").write_text(json.dumps({"task": "none", "encoder": str(encoder)}))
-    params = tmp / "params.yaml"
-    params.write_text(yaml.safe_dump({"target": {"train": {
-        "learning_rate": 3e-3, "epochs": 3, "batch_size": batch_size, "warmup_ratio": 0.0, "max_length": 32,
-        "evals_per_epoch": 1, "eval_batch_size": 7}}}))
+    prepared, inter, params = toy_target_inputs(tmp, make_tiny_encoder(tmp / "encoder"), batch_size)
     out = tmp / "out"
     # Without GPUs, `--multi_gpu` starts torch.distributed processes and ACCELERATE_USE_CPU=1 makes
     # accelerate run them on the CPU with gloo (`--cpu` alone needs MPI for more than one process).
     launcher = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
                 *(["--multi_gpu"] if processes > 1 else ["--cpu"]),
                 "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    cmd = [*launcher, str(ROOT / "stages/target.py"), "--seed", "13", "--prepared", str(_prepared(tmp)),
+    cmd = [*launcher, str(ROOT / "stages/target.py"), "--seed", "13", "--prepared", str(prepared),
            "--intermediate", str(inter), "--out", str(out), "--params", str(params)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "ACCELERATE_USE_CPU": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)

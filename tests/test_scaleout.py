@@ -25,7 +25,7 @@ import torch
 import yaml
 from safetensors.torch import load_file
 
-from tiny_model import make_tiny_encoder, toy_rows
+from tiny_model import make_tiny_encoder, toy_rows, toy_target_inputs
 from xstilts.modeling import load_classifier, load_tokenizer
 from xstilts.training import TRAINING_LOG, save_full_state_dict
 
@@ -219,15 +219,6 @@ def _accuracy(checkpoint: Path, rows: list[dict]) -> float:
 
 # -- the FSDP2 path of train_classifier on two CPU processes ---------------------------------------
 
-def _prepared(tmp: Path) -> Path:
-    prepared = tmp / "prepared"
-    for split, rows in (("train", toy_rows(96, 1)), ("validation", toy_rows(30, 2))):
-        (prepared / split).mkdir(parents=True)
-        (prepared / split / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (prepared / "manifest.json").write_text(json.dumps({"task": "toy", "labels": LABELS, "splits": {"train": {}}}))
-    return prepared
-
-
 def _launch(stage_args: list[str], processes: int, fsdp: bool, tmp: Path) -> subprocess.CompletedProcess:
     if fsdp:
         # The repository's FSDP config, with the tiny BERT's layer class; float32 as in params.
@@ -249,15 +240,9 @@ def _launch(stage_args: list[str], processes: int, fsdp: bool, tmp: Path) -> sub
 
 def _target(tmp: Path, encoder: Path, processes: int, batch_size: int, fsdp: bool) -> Path:
     tmp.mkdir()
-    inter = tmp / "inter"
-    inter.mkdir()
-    (inter / "encoder.json").write_text(json.dumps({"task": "none", "encoder": str(encoder)}))
-    params = tmp / "params.yaml"
-    params.write_text(yaml.safe_dump({"target": {"train": {
-        "learning_rate": 3e-3, "epochs": 3, "batch_size": batch_size, "warmup_ratio": 0.0, "max_length": 32,
-        "evals_per_epoch": 1, "eval_batch_size": 7}}}))
+    prepared, inter, params = toy_target_inputs(tmp, encoder, batch_size)
     out = tmp / "out"
-    _launch([str(ROOT / "stages/target.py"), "--seed", "13", "--prepared", str(_prepared(tmp)),
+    _launch([str(ROOT / "stages/target.py"), "--seed", "13", "--prepared", str(prepared),
              "--intermediate", str(inter), "--out", str(out), "--params", str(params)], processes, fsdp, tmp)
     return out
 
@@ -292,7 +277,7 @@ def test_intermediate_phase_under_fsdp_saves_the_encoder_alone(tmp_path):
         "learning_rate": 3e-3, "epochs": 2, "batch_size": 4, "warmup_ratio": 0.0, "max_length": 32,
         "evals_per_epoch": 2, "eval_batch_size": 7, "freeze_word_embeddings": True, "save_dtype": "bfloat16"}}}))
     out = tmp_path / "out"
-    _launch([str(ROOT / "stages/intermediate.py"), "--task", "toy", "--seed", "13", "--prepared", str(_prepared(tmp_path)),
+    _launch([str(ROOT / "stages/intermediate.py"), "--task", "toy", "--seed", "13", "--prepared", str(toy_target_inputs(tmp_path / "toy", encoder, 8)[0]),
              "--pretrained", str(encoder), "--out", str(out), "--params", str(params)], 2, True, tmp_path)
     log = json.loads((out / TRAINING_LOG).read_text())
     assert log["encoder_only"] and log["processes"] == 2

@@ -42,3 +42,25 @@ def toy_rows(n: int, seed: int) -> list[dict]:
         filler = " ".join(rng.choice(WORDS[:40]) for _ in range(rng.randint(2, 8)))
         rows.append({"id": str(i), "sentence1": filler, "sentence2": " ".join([("yes" if label else "no")] * 4) + " " + filler, "label": label})
     return rows
+
+
+def toy_target_inputs(tmp: Path, encoder: Path, batch_size: int) -> tuple[Path, Path, Path]:
+    """What `stages/target.py` reads, for the toy task: (prepared dir, intermediate pointer dir,
+    params.yaml) under `tmp`; 96 train and 30 validation pairs, the baseline's encoder pointer."""
+    import json
+
+    import yaml
+
+    prepared = tmp / "prepared"
+    for split, rows in (("train", toy_rows(96, 1)), ("validation", toy_rows(30, 2))):
+        (prepared / split).mkdir(parents=True)
+        (prepared / split / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (prepared / "manifest.json").write_text(json.dumps({"task": "toy", "labels": ["no", "yes"], "splits": {"train": {}}}))
+    inter = tmp / "inter"
+    inter.mkdir()
+    (inter / "encoder.json").write_text(json.dumps({"task": "none", "encoder": str(encoder)}))
+    params = tmp / "params.yaml"
+    params.write_text(yaml.safe_dump({"target": {"train": {
+        "learning_rate": 3e-3, "epochs": 3, "batch_size": batch_size, "warmup_ratio": 0.0, "max_length": 32,
+        "evals_per_epoch": 1, "eval_batch_size": 7}}}))
+    return prepared, inter, params
