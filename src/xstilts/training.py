@@ -55,8 +55,8 @@ class TrainConfig:
     freeze_word_embeddings: bool = False
     # Dropout masks from a cheaper random stream on CPU (same p; xstilts.kernels): 3x faster masks.
     fast_dropout: bool = True
-    # torch.compile through accelerate: on 2 CPU cores it compiled for ~3.5 min and then trained no
-    # faster (bench/levers.py), so it is off; worth measuring on a GPU.
+    # torch.compile through accelerate: on 2 CPU cores compiling took 1-3.5 min and the compiled
+    # model then trained no faster (bench/levers.py), so it is off; worth measuring on a GPU.
     compile: bool = False
     evals_per_epoch: int = 1  # validation points per epoch; the best one is kept
     eval_batch_size: int = 64
