@@ -50,7 +50,7 @@ import torch
 
 from xstilts.evaluation import EvalSet, predict_sets
 from xstilts.io import read_jsonl
-from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer
+from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer, resolve_mixed_precision
 from xstilts.params import load_params, lookup
 from xstilts.training import TrainConfig, train_classifier
 
@@ -116,7 +116,7 @@ def train_xstilts(model_dir: Path, train_rows, val_rows, cfg: TrainConfig, seed:
     return {"seconds": seconds, "examples": n, "examples_per_s": n / seconds, "tokens": tokens,
             "loop_examples_per_s": loop_batches_per_s * n / math.ceil(len(train_rows) / cfg.batch_size) / cfg.epochs
             if len(result.history) == 1 else float("nan"),
-            "dtype": cfg.mixed_precision, "frozen_word_embeddings": cfg.freeze_word_embeddings,
+            "dtype": resolve_mixed_precision(cfg.mixed_precision), "frozen_word_embeddings": cfg.freeze_word_embeddings,
             "peak_rss_mb": peak_rss_mb()}
 
 
@@ -215,7 +215,7 @@ def eval_bench(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixed_
             "max_prob_diff": float(np.abs(xs - base).max()), "xstilts_batch": batch_size,
             # A near-constant classifier agrees trivially: show how balanced its predictions are.
             "predicted_positive_share": float(np.mean(xs.argmax(1) == 1)), "model": str(model_dir),
-            "xstilts_dtype": mixed_precision, "baseline_batch": baseline_batch}
+            "xstilts_dtype": resolve_mixed_precision(mixed_precision), "baseline_batch": baseline_batch}
 
 
 # --- (c) perturbation --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import click
 
 from xstilts.errors import ParamsError, cli_errors
 from xstilts.evaluation import EvalConfig, predict_run
-from xstilts.params import load_params, lookup, section
+from xstilts.params import language_list, load_params, lookup, section
 
 
 @click.command()
@@ -29,9 +29,7 @@ from xstilts.params import load_params, lookup, section
 @cli_errors
 def main(model: Path, clean: Path, variants: Path, variant: str, predictions_path: Path, params_path: str) -> None:
     params = load_params(params_path)
-    languages = lookup(params, "languages")
-    if not isinstance(languages, list) or not languages:
-        raise ParamsError("languages", "expected a non-empty list of language codes")
+    languages = language_list(params)
     max_length = lookup(params, "target.train.max_length")
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
         raise ParamsError("target.train.max_length", f"expected a positive integer, got {max_length!r}")

@@ -2,6 +2,7 @@
 
     python stages/report.py --predictions predictions --logs logs --out reports
 
+With `--attacks attacks`, the adaptive attack's results of the same runs get their own section.
 Writes reports/robustness.md (tables with bootstrap intervals and paired tests against the baseline),
 reports/figures/*.png, reports/plots/*.csv (for `dvc plots show`) and reports/summary.json.
 """
@@ -21,10 +22,12 @@ NOTES_DIR = Path("reports/notes")
 @click.command()
 @click.option("--predictions", "predictions_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--logs", "logs_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--attacks", "attacks_dir", type=click.Path(path_type=Path), default=None,
+              help="the attack stages' output folder (attacks/<run>/results.jsonl): adds the adaptive-attack section")
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(predictions_dir: Path, logs_dir: Path | None, out: Path, params_path: str) -> None:
+def main(predictions_dir: Path, logs_dir: Path | None, attacks_dir: Path | None, out: Path, params_path: str) -> None:
     params = load_params(params_path)
     cfg = section(ReportConfig, params, "report")
     notes = Path(cfg.notes) if cfg.notes else None
@@ -33,7 +36,7 @@ def main(predictions_dir: Path, logs_dir: Path | None, out: Path, params_path: s
     # The runs and variants params select, not whatever an earlier configuration left in predictions/.
     variants = [CLEAN, *mapping_at(params, "perturb.families")]
     report = write_report(predictions_dir, out, cfg, logs_dir, describe_setup(params), notes,
-                          selected_runs(params), variants)
+                          selected_runs(params), variants, attacks_dir)
     click.echo(f"report -> {report}")
 
 

@@ -84,7 +84,7 @@ def test_canonical_example_maps_nli_fields_and_checks_labels():
         ({"id": 1, "premise": "  ", "hypothesis": "H", "label": 0}, "is empty"),
         ({"id": 1, "hypothesis": "H", "label": 0}, "missing field 'premise'"),
         ({"premise": "P", "hypothesis": "H", "label": 0}, "missing field 'id'"),
-        ({"id": 1, "premise": "P", "hypothesis": "H", "label": -1}, "out of range"),
+        ({"id": 1, "premise": "P", "hypothesis": "H", "label": -1}, "label -1 marks a pair without a gold label"),
     ]:
         with pytest.raises(DataError, match=message) as err:
             canonical_example(RawRow("f.jsonl:3", bad, ""), ANLI, drop_unlabelled=False)

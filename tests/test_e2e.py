@@ -46,6 +46,14 @@ def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
             clean_de = [r["predicted"] for r in rows if r["lang"] == "de" and r["variant"] == "clean"]
             export = work / f"exports/{task}-s{seed}/pawsx/test-de.tsv"
             assert export.read_text().splitlines() == [str(p) for p in clean_de]
+            # The adaptive attack: one row per attacked pair, metrics per language, within its budget.
+            attack = json.loads((work / f"metrics/attack/{task}-s{seed}.json").read_text())
+            results = [json.loads(line) for line in
+                       (work / f"attacks/{task}-s{seed}/results.jsonl").read_text().splitlines()]
+            assert len(results) == len(params["languages"]) * params["attack"]["max_examples"]
+            assert all(1 <= r["queries"] <= params["attack"]["query_budget"] for r in results)
+            for lang in [*params["languages"], "avg"]:
+                assert 0.0 <= attack[f"{lang}.attack.accuracy_under_attack"] <= 1.0
     assert "Running stage 'intermediate@anli-13'" in first.stdout
 
 
@@ -62,6 +70,7 @@ def test_report_has_tables_and_figures(offline_run):
     report = (work / "reports/robustness.md").read_text()
     assert "## Headline: clean accuracy by language" in report and "| none (baseline) |" in report
     assert "## Per perturbation family" in report and "### contrast (flipping)" in report
+    assert "## Adaptive attack" in report and "Attack success rate by language" in report
     for png in ("clean_by_language.png", "robust_by_family.png", "drop_vs_rate.png"):
         assert (work / "reports/figures" / png).read_bytes()[:4] == b"\x89PNG"
     summary = json.loads((work / "reports/summary.json").read_text())
@@ -104,7 +113,7 @@ def _runs(work) -> tuple[dict, list[str], list[str]]:
 
 def _chain(run: str, families) -> set[str]:
     """The stages of one intermediate task × seed after its intermediate training."""
-    return {f"intermediate@{run}", f"target@{run}", f"predict_clean@{run}", f"score@{run}",
+    return {f"intermediate@{run}", f"target@{run}", f"predict_clean@{run}", f"score@{run}", f"attack@{run}",
             *(f"predict@{run}-{f}" for f in families)}
 
 
@@ -147,6 +156,18 @@ def test_a_report_param_touches_only_the_report(offline_run):
     try:
         set_param(work, "report.bootstrap_samples", 500)
         assert stages_affected(work, env) == ["report"]
+    finally:
+        offline_run.restore()
+
+
+def test_an_attack_param_reruns_only_the_attacks_and_the_report(offline_run):
+    """The attack reads only its own params (and the checkpoints): no training, no prediction."""
+    work, env = offline_run.path, offline_run.env
+    _, _, runs = _runs(work)
+    try:
+        set_param(work, "attack.query_budget", 7)
+        assert stages_to_run(work, env) == sorted(["report", *(f"attack@{r}" for r in runs)])
+        assert stages_affected(work, env) == sorted(["report", *(f"attack@{r}" for r in runs)])
     finally:
         offline_run.restore()
 

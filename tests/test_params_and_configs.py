@@ -23,7 +23,7 @@ def test_the_committed_params_parse_into_typed_sections():
     params = load_params(ROOT / "params.yaml")
     for key in ("intermediate.train", "target.train"):
         cfg = section(TrainConfig, params, key)
-        assert cfg.learning_rate > 0 and cfg.mixed_precision in ("no", "bf16", "fp16")
+        assert cfg.learning_rate > 0 and cfg.mixed_precision in ("auto", "no", "bf16", "fp16")
     assert section(EvalConfig, params, "eval").batch_size > 0
 
 
@@ -32,7 +32,7 @@ def test_the_committed_params_parse_into_typed_sections():
     [
         ({"batch_size": 0}, r"target.train.batch_size: must be > 0, got 0"),
         ({"learning_rate": "fast"}, r"target.train.learning_rate: expected a number, got 'fast'"),
-        ({"mixed_precision": "fp8"}, r"target.train.mixed_precision: 'fp8' is not one of no, fp16, bf16"),
+        ({"mixed_precision": "fp8"}, r"target.train.mixed_precision: 'fp8' is not one of auto, no, fp16, bf16"),
         ({"epochs": 1.5}, r"target.train.epochs: expected an integer, got 1.5"),
         ({"freeze_word_embeddings": "yes"}, r"target.train.freeze_word_embeddings: expected true or false"),
         ({"warmup_ratio": -0.1}, r"target.train.warmup_ratio: must be in \[0, 1\)"),

@@ -115,3 +115,49 @@ def test_runs_are_read_per_variant_file_and_only_those_params_select(tmp_path, t
         load_runs(split, ["anli-s13"], ["clean", "orthography"])
     with pytest.raises(XstiltsError, match="seeds: expected a non-empty list of integers"):
         selected_runs({"intermediate": {"tasks": ["none"]}, "seeds": 13})
+
+
+def _attack_results(path, success_share: float, rng) -> None:
+    """Synthetic attacks/<run>/results.jsonl: 100 items per language, 1 in 10 skipped (initially
+    wrong), the others successful with probability `success_share`."""
+    rows = []
+    for lang in LANGS:
+        for i in range(100):
+            label = i % 2
+            status = "skipped" if i % 10 == 0 else ("successful" if rng.random() < success_share else "failed")
+            orig = 1 - label if status == "skipped" else label
+            rows.append({"id": str(i), "lang": lang, "label": label, "status": status, "success": status == "successful",
+                         "queries": 1 if status == "skipped" else 12, "units": 10,
+                         "edited_share": 0.1 if status == "successful" else 0.0, "original_prediction": orig,
+                         "new_prediction": 1 - label if status == "successful" else orig})
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_adaptive_attack_section_compares_tasks_with_the_baseline(two_runs, tmp_path):
+    rng = np.random.default_rng(1)
+    attacks = tmp_path / "attacks"
+    _attack_results(attacks / "none-s13" / "results.jsonl", 0.8, rng)
+    _attack_results(attacks / "anli-s13" / "results.jsonl", 0.3, rng)
+    out = tmp_path / "reports"
+    report = write_report(two_runs, out, ReportConfig(bootstrap_samples=300), attacks_dir=attacks).read_text()
+    section = report.split("## Adaptive attack", 1)[1].split("## Seeds", 1)[0]
+    assert "Attack success rate by language" in section and "Accuracy under attack by language" in section
+    success_table = section.split("Attack success rate by language:", 1)[1].split("Accuracy under attack", 1)[0]
+    anli = next(line for line in success_table.splitlines() if line.startswith("| anli |"))
+    assert "**)" in anli and "(-" in anli  # clearly fewer successes than the baseline, Holm-significant
+    assert "| none (baseline) | 2" in section  # effort table: counts pooled over languages
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["none"]["attack_success_rate"] > 0.7 and summary["anli"]["attack_delta"] < -0.3
+    # The attack metrics of the report are those of the stage (the same definitions and arrays).
+    from xstilts.attack.metrics import attack_metrics, read_results
+
+    rows = read_results(attacks / "anli-s13" / "results.jsonl")
+    assert summary["anli"]["attack_success_rate"] == pytest.approx(attack_metrics(rows)["avg.attack.success_rate"], abs=1e-6)
+    lines = (attacks / "anli-s13" / "results.jsonl").read_text().splitlines()
+    (attacks / "anli-s13" / "results.jsonl").write_text("\n".join(lines[1:]) + "\n")  # one pair not attacked
+    with pytest.raises(XstiltsError, match="not the same attacked items"):
+        write_report(two_runs, out, ReportConfig(bootstrap_samples=300), attacks_dir=attacks)
+    (attacks / "anli-s13" / "results.jsonl").unlink()
+    with pytest.raises(XstiltsError, match=r"anli-s13/results.jsonl: missing — run `dvc repro`"):
+        write_report(two_runs, out, ReportConfig(bootstrap_samples=300), attacks_dir=attacks)

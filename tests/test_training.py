@@ -171,3 +171,14 @@ def test_compile_option_asks_accelerate_for_inductor_with_dynamic_shapes():
         assert make_accelerator("no").state.dynamo_plugin.backend == DynamoBackend.NO
     finally:
         AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def test_auto_mixed_precision_is_bf16_only_where_native(monkeypatch):
+    """`auto` must not pick bf16 on a CPU that emulates it (several times slower than float32)."""
+    from xstilts import modeling
+
+    monkeypatch.setattr(modeling, "native_bf16", lambda: False)
+    assert modeling.resolve_mixed_precision("auto") == "no"
+    monkeypatch.setattr(modeling, "native_bf16", lambda: True)
+    assert modeling.resolve_mixed_precision("auto") == "bf16"
+    assert modeling.resolve_mixed_precision("no") == "no" and modeling.resolve_mixed_precision("bf16") == "bf16"

@@ -7,13 +7,14 @@ from pathlib import Path
 WORDS = [f"w{i}" for i in range(40)] + ["yes", "no", "cat", "dog"]
 
 
-def make_tiny_encoder(path: Path, seed: int = 0) -> Path:
+def make_tiny_encoder(path: Path, seed: int = 0, words: list[str] | None = None) -> Path:
+    """A 2-layer BERT with a word-level tokenizer over `words` (default WORDS) saved to `path`."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     specials = ["<s>", "<pad>", "</s>", "<unk>"]
-    vocab = {tok: i for i, tok in enumerate(specials + WORDS)}
+    vocab = {tok: i for i, tok in enumerate(specials + (WORDS if words is None else words))}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tok.post_processor = processors.TemplateProcessing(

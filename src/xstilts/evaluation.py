@@ -41,7 +41,7 @@ class EvalConfig:
     """`eval` in params.yaml."""
 
     batch_size: int = 128
-    mixed_precision: Literal["no", "fp16", "bf16"] = "no"
+    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "no"
     # Test items per language (0 = all): a fixed subsample by a seeded hash of the id, the same items
     # in every language and variant, for CPU budgets (the clean test set stays parallel).
     max_examples: int = 0

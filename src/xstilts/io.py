@@ -63,33 +63,36 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
             shutil.rmtree(tmp)
 
 
-def _open_text(path: Path, mode: str) -> Any:
-    if path.suffix == ".gz":
-        return gzip.open(path, mode + "t", encoding="utf-8")
-    return open(path, mode, encoding="utf-8", newline="\n")
+def read_text_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+    """Yield (line number, line) of a UTF-8 text file (gzipped if it ends in .gz), decoding line by
+    line so that invalid UTF-8 is reported with its line; unreadable files raise DataError."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, None, "file not found")
+    try:
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                try:
+                    yield lineno, raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise DataError(path, lineno, f"not valid UTF-8 ({err.reason} at byte {err.start} of the line)") from None
+    except (OSError, EOFError) as err:  # e.g. truncated gzip
+        raise DataError(path, None, f"cannot read ({err})") from None
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line; malformed lines raise DataError."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, None, "file not found")
-    try:
-        with _open_text(path, "r") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise DataError(path, lineno, f"not valid JSON ({err.msg})") from None
-                if not isinstance(obj, dict):
-                    raise DataError(path, lineno, "expected a JSON object")
-                yield lineno, obj
-    except UnicodeDecodeError as err:
-        raise DataError(path, None, f"not valid UTF-8 ({err.reason} at byte {err.start})") from None
-    except (OSError, EOFError) as err:  # e.g. truncated gzip
-        raise DataError(path, None, f"cannot read ({err})") from None
+    for lineno, line in read_text_lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(path, lineno, f"not valid JSON ({err.msg})") from None
+        if not isinstance(obj, dict):
+            raise DataError(path, lineno, "expected a JSON object")
+        yield lineno, obj
 
 
 def dumps_line(obj: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ and `intermediate.train` for that task only, so editing it reruns only that task
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -44,6 +45,22 @@ def lookup(params: Mapping[str, Any], key: str) -> Any:
             raise ParamsError(key, "missing")
         node = node[part]
     return node
+
+
+PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+
+
+def language_list(params: Mapping[str, Any], key: str = "languages") -> list[str]:
+    """params `languages`: a non-empty list of distinct PAWS-X language codes."""
+    languages = lookup(params, key)
+    if not isinstance(languages, list) or not languages:
+        raise ParamsError(key, f"expected a non-empty list of language codes, got {languages!r}")
+    for lang in languages:
+        if lang not in PAWSX_LANGUAGES:
+            raise ParamsError(key, f"unknown language {lang!r} (PAWS-X has {', '.join(PAWSX_LANGUAGES)})")
+    if len(set(languages)) != len(languages):
+        raise ParamsError(key, "lists a language twice")
+    return languages
 
 
 INTERMEDIATE_OVERRIDES = "intermediate.overrides"
@@ -107,6 +124,8 @@ def _check_type(value: Any, tp: Any, key: str) -> Any:
                 raise ParamsError(key, f"expected a number, got {value!r}") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ParamsError(key, f"expected a number, got {value!r}")
+        if not math.isfinite(value):  # .nan would pass every `<= 0` range check
+            raise ParamsError(key, f"expected a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):

@@ -32,7 +32,7 @@ def read_rows(prepared_dir: Path, split: str, lang: str = "en") -> list[dict]:
 
 
 def _train_on(prepared_dir: Path, manifest: dict, init_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path,
-              encoder_only: bool, log_dir: Path | None) -> TrainResult:
+              encoder_only: bool, log_dir: Path | None, extra_files: dict | None = None) -> TrainResult:
     """One phase: the prepared English train/validation splits, the task's labels."""
     return train_classifier(
         init_dir=init_dir,
@@ -44,6 +44,7 @@ def _train_on(prepared_dir: Path, manifest: dict, init_dir: Path, cfg: TrainConf
         out_dir=out_dir,
         save_encoder_only=encoder_only,
         log_dir=log_dir,
+        extra_files=extra_files,
     )
 
 
@@ -58,9 +59,9 @@ def run_intermediate(prepared_dir: Path, pretrained_dir: Path, cfg: TrainConfig,
         if log_dir is not None:
             write_untrained_log(log_dir)
         return None
-    result = _train_on(prepared_dir, manifest, pretrained_dir, cfg, seed, out_dir, encoder_only=True, log_dir=log_dir)
-    write_json(out_dir / ENCODER_POINTER, {"task": manifest["task"], "encoder": str(out_dir)})
-    return result
+    # The pointer is saved inside the checkpoint directory, before it gets its final name.
+    return _train_on(prepared_dir, manifest, pretrained_dir, cfg, seed, out_dir, encoder_only=True, log_dir=log_dir,
+                     extra_files={ENCODER_POINTER: {"task": manifest["task"], "encoder": str(out_dir)}})
 
 
 def resolve_encoder(intermediate_dir: Path) -> Path:

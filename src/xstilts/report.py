@@ -24,12 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from xstilts.attack.metrics import SKIPPED, SUCCESSFUL, attack_arrays, read_results
 from xstilts.configs import flatten
 from xstilts.data.registry import NO_INTERMEDIATE
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.io import atomic_path, write_json
 from xstilts.params import lookup
 from xstilts.robustness import (
+    ATTACK,
     AVERAGE,
     CLEAN,
     PRESERVING,
@@ -128,6 +130,34 @@ def load_runs(predictions_dir: Path, names: Sequence[str] | None = None,
                                f"as {first.name} — rerun `dvc repro` so every run sees the same data")
     # Baseline first, then the intermediate tasks in name order.
     return sorted(runs, key=lambda r: (r.task != NO_INTERMEDIATE, r.task, r.seed))
+
+
+@dataclass(frozen=True)
+class AttackRuns:
+    """The adaptive attack's results of the same runs: arrays on the runs' item and language axes
+    (so the bootstrap resamples the same items as everywhere else) and the raw rows."""
+
+    runs: list[Run]
+    rows: dict[str, list[dict]]  # run name -> results.jsonl rows
+
+
+def load_attack_runs(attacks_dir: Path, runs: Sequence[Run]) -> AttackRuns:
+    """`attacks/<run>/results.jsonl` of every run (stage `attack`)."""
+    out, rows = [], {}
+    for run in runs:
+        path = attacks_dir / run.name / "results.jsonl"
+        if not path.is_file():
+            raise XstiltsError(f"{path}: missing — run `dvc repro` to attack this run")
+        rows[run.name] = read_results(path)
+        # The test ids, then any attacked item the (differently subsampled) predictions lack.
+        ids = list(dict.fromkeys([*run.arrays.ids, *(str(r["id"]) for r in rows[run.name])]))
+        out.append(Run(run.name, run.task, run.seed, attack_arrays(rows[run.name], ids, run.arrays.langs)))
+    first = out[0].arrays
+    for run in out[1:]:
+        if run.arrays.ids != first.ids or not (run.arrays.mask == first.mask).all():
+            raise XstiltsError(f"{attacks_dir / run.name}: not the same attacked items as {out[0].name} — "
+                               "rerun `dvc repro` so every run is attacked on the same pairs")
+    return AttackRuns(out, rows)
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
@@ -328,6 +358,48 @@ def seeds_table(stats: Statistics) -> str:
                    "robust avg per seed", "robust avg mean ± std"], rows)
 
 
+def attack_effort(stats: Statistics, attack: AttackRuns) -> str:
+    """Per task, pooled over languages and seeds: counts, mean queries, mean share of units edited."""
+    rows = []
+    for task in stats.tasks:
+        mine = [r for run in stats.runs if run.task == task for r in attack.rows[run.name]]
+        attacked = [r for r in mine if r["status"] != SKIPPED]
+        won = [r for r in mine if r["status"] == SUCCESSFUL]
+        counts = f"{len(won)} / {len(attacked) - len(won)} / {len(mine) - len(attacked)}"
+        queries = f"{np.mean([r['queries'] for r in attacked]):.1f}" if attacked else "–"
+        share = _pp(float(np.mean([r["edited_share"] for r in won]))) if won else "–"
+        rows.append([_task_label(task), counts, queries, share])
+    return _table(["intermediate task", "successful / failed / skipped", "mean queries", "units edited (%)"], rows)
+
+
+def attack_section(stats: Statistics, attack: AttackRuns) -> list[str]:
+    return [
+        "## Adaptive attack",
+        "",
+        "A query-bounded greedy attack (TextFooler/BAE family, `xstilts.attack`) searches each attacked test "
+        "pair for the smallest label-preserving word edit that flips this checkpoint's prediction: lexicon "
+        "translations, same-script input-embedding neighbours and typos, never a name or number both "
+        "sentences share. Pairs the model gets wrong before any edit are skipped. **Success rate** = "
+        "successful / (successful + failed): lower is more robust. **Accuracy under attack** = failed / all "
+        "attacked pairs: higher is more robust. Intervals and Δ as above (the attacked pairs are a subsample, "
+        "`attack.max_examples` per language); the adversarial pairs are in `attacks/<run>/results.jsonl`.",
+        "",
+        "Attack success rate by language:",
+        "",
+        by_language(stats, "success_rate", ATTACK),
+        "",
+        "Accuracy under attack by language:",
+        "",
+        by_language(stats, "accuracy_under_attack", ATTACK),
+        "",
+        "Effort (pooled over languages and seeds; queries over successful and failed attacks, units edited "
+        "over successful ones):",
+        "",
+        attack_effort(stats, attack),
+        "",
+    ]
+
+
 # --- training facts from the dvclive logs -------------------------------------------------------
 
 def training_facts(logs_dir: Path | None, runs: Sequence[Run]) -> str:
@@ -362,7 +434,8 @@ def _pyplot():
 
 def _save(fig, path: Path) -> None:
     fig.tight_layout()
-    fig.savefig(path, dpi=110, metadata={"Software": None})  # no version stamp: stable bytes
+    with atomic_path(path) as tmp:  # no half-written figure if the stage is interrupted
+        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})  # no version stamp: stable bytes
     _pyplot().close(fig)
 
 
@@ -451,7 +524,7 @@ def figures_and_plots(stats: Statistics, out_dir: Path) -> dict[str, str]:
 
 # --- the document -------------------------------------------------------------------------------
 
-def summary(stats: Statistics) -> dict[str, dict[str, float]]:
+def summary(stats: Statistics, attack: Statistics | None = None) -> dict[str, dict[str, float]]:
     """`reports/summary.json`: per task, the headline numbers (for `dvc exp show`/`metrics diff`)."""
     out: dict[str, dict[str, float]] = {}
     for task in stats.tasks:
@@ -465,11 +538,19 @@ def summary(stats: Statistics) -> dict[str, dict[str, float]]:
                 c = stats.compare(task, name, AVERAGE, variant)
                 entry[f"{short}_delta"] = round(c.delta, 6)
                 entry[f"{short}_p_value"] = round(c.p, 6)
-        out[task] = entry
+        if attack is not None:
+            e = attack.estimate(task, "success_rate", AVERAGE, ATTACK)
+            entry["attack_success_rate"] = round(e.value, 6)
+            if task != NO_INTERMEDIATE and attack.has_baseline():
+                c = attack.compare(task, "success_rate", AVERAGE, ATTACK)
+                entry["attack_delta"] = round(c.delta, 6)
+                entry["attack_p_value"] = round(c.p, 6)
+        out[task] = {k: v for k, v in entry.items() if np.isfinite(v)}
     return out
 
 
-def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, str], facts: str, notes: str) -> str:
+def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, str], facts: str, notes: str,
+           attack: tuple[Statistics, AttackRuns] | None = None) -> str:
     seeds = sorted({r.seed for r in stats.runs})
     confidence = f"{100 * stats.cfg.confidence:g} %"
     has_families = bool(stats.families)
@@ -544,6 +625,7 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
         "",
         task_by_column_table(stats, "accuracy", [(EN_GAP, v) for _, v in columns], [v for _, v in columns]),
         "",
+        *(attack_section(*attack) if attack else []),
         "## Seeds",
         "",
         seeds_table(stats),
@@ -560,12 +642,18 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
 
 def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_dir: Path | None = None,
                  setup: Mapping[str, str] | None = None, notes_path: Path | None = None,
-                 runs: Sequence[str] | None = None, variants: Sequence[str] | None = None) -> Path:
+                 runs: Sequence[str] | None = None, variants: Sequence[str] | None = None,
+                 attacks_dir: Path | None = None) -> Path:
+    """With `attacks_dir` (stage `attack`'s outputs), the report gains the adaptive-attack section."""
     stats = Statistics(load_runs(predictions_dir, runs, variants), cfg)
+    attack = None
+    if attacks_dir is not None:
+        attack_runs = load_attack_runs(attacks_dir, stats.runs)
+        attack = (Statistics(attack_runs.runs, cfg), attack_runs)
     notes = notes_path.read_text(encoding="utf-8") if notes_path else ""
     figures = figures_and_plots(stats, out_dir)
-    text = render(stats, figures, setup or {}, training_facts(logs_dir, stats.runs), notes)
-    write_json(out_dir / "summary.json", summary(stats))
+    text = render(stats, figures, setup or {}, training_facts(logs_dir, stats.runs), notes, attack)
+    write_json(out_dir / "summary.json", summary(stats, attack[0] if attack else None))
     report = out_dir / "robustness.md"
     with atomic_path(report) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -614,5 +702,10 @@ def describe_setup(params: Mapping) -> dict[str, str]:
         "perturbation families": ", ".join(f"`{f}`" for f in get("perturb.families", {})),
         "evaluation": (f"{cap} test items per language (a fixed subsample, the same ids everywhere)"
                        if (cap := get("eval.max_examples", 0)) else "every test item"),
+        "adaptive attack": (f"{get('attack.max_examples')} test items per language (0 = all), "
+                            f"at most {get('attack.query_budget')} queries per pair and "
+                            f"{get('attack.max_edit_share')} of its word units edited; candidate sources: "
+                            + ", ".join(f"`{k}`" for k in (get("attack.sources", {}) or {}))
+                            if isinstance(get("attack", None), Mapping) else "not run"),
     }
 

@@ -37,6 +37,7 @@ from xstilts.metrics import definitions as d
 CLEAN = "clean"
 AVERAGE = "avg"
 PRESERVING, FLIPPING = "preserving", "flipping"
+ATTACK = "attack"  # the adaptive attack (xstilts.attack): a variant of its own kind
 REQUIRED = ("id", "lang", "variant", "effect", "changed", "expected_label", "label", "predicted")
 
 
@@ -171,6 +172,11 @@ def _flip_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
     return d.flip_rate(pred, clean_pred, w)
 
 
+def _attack_success_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    pred, _, clean_pred, clean_gold = _args(run, l, v)
+    return d.attack_success_rate(pred, clean_pred, clean_gold, w)
+
+
 # Which metrics each kind of variant gets; adding a metric is one entry here.
 METRICS: dict[str, dict[str, Metric]] = {
     CLEAN: {"accuracy": _accuracy},
@@ -179,6 +185,10 @@ METRICS: dict[str, dict[str, Metric]] = {
     FLIPPING: {"accuracy": _accuracy, "drop": _drop, "relative_drop": _relative_drop,
                "robust_accuracy": _robust_accuracy, "flip_rate": _flip_rate},
 }
+# The adaptive attack (arrays from xstilts.attack.metrics): `pred` is the prediction after the attack,
+# so its accuracy is TextAttack's accuracy under attack (failed / all).
+METRICS[ATTACK] = {"success_rate": _attack_success_rate, "accuracy_under_attack": _accuracy,
+                   "clean_accuracy": _clean_accuracy}
 # Robust accuracy of a clean pair is its accuracy; named so tables can put clean next to families.
 METRICS[CLEAN]["robust_accuracy"] = _accuracy
 

@@ -9,13 +9,14 @@ Runs on one CPU, one GPU, or many through `accelerate launch` (see README, "Scal
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -51,7 +52,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
-    mixed_precision: Literal["no", "fp16", "bf16"] = "no"
+    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "no"
     freeze_word_embeddings: bool = False
     # Dropout masks from a cheaper random stream on CPU (same p; xstilts.kernels): 3x faster masks.
     fast_dropout: bool = True
@@ -164,20 +165,40 @@ def train_classifier(
     out_dir: Path,
     save_encoder_only: bool,
     log_dir: Path | None = None,
+    extra_files: Mapping[str, Any] | None = None,
 ) -> TrainResult:
     """Fine-tune the encoder in `init_dir` with a fresh `len(labels)`-way head; keep the checkpoint
     with the best validation accuracy and save it to `out_dir` (encoder only for the intermediate
-    phase: the target phase always starts with a fresh head). With `log_dir`, the curves (loss,
-    validation accuracy, learning rate) go there through accelerate's dvclive tracker, for
-    `dvc plots show` and `dvc exp show`."""
+    phase: the target phase always starts with a fresh head), with `extra_files` (name -> JSON) in it.
+    With `log_dir`, the curves (loss, validation accuracy, learning rate) go there through
+    accelerate's dvclive tracker, for `dvc plots show` and `dvc exp show`.
+
+    Nothing is resumed: an interrupted run leaves neither `out_dir` nor `log_dir` (both are written
+    to temporary paths and renamed when complete), and the rerun starts from the beginning."""
+    from xstilts.io import atomic_dir
+    from xstilts.modeling import check_model_dir
+
+    check_model_dir(Path(init_dir), "the encoder to fine-tune")
+    started = time.perf_counter()
+    accelerator = make_accelerator(cfg.mixed_precision, cfg.gradient_accumulation_steps,
+                                   log_with="dvclive" if log_dir is not None else None, compile=cfg.compile)
+    with contextlib.ExitStack() as stack:
+        # dvclive writes its curves and metrics.json as training goes: into a temporary directory
+        # (main process only; trackers live there), renamed to `log_dir` only after the checkpoint.
+        if log_dir is not None and accelerator.is_main_process:
+            log_dir = stack.enter_context(atomic_dir(log_dir))
+        return _train(accelerator, started, init_dir, train_rows, validation_rows, labels, cfg, seed, out_dir,
+                      save_encoder_only, log_dir, extra_files or {})
+
+
+def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dict], validation_rows: Sequence[dict],
+           labels: Sequence[str], cfg: TrainConfig, seed: int, out_dir: Path, save_encoder_only: bool,
+           log_dir: Path | None, extra_files: Mapping[str, Any]) -> TrainResult:
     from accelerate.utils import set_seed
     from transformers import get_linear_schedule_with_warmup
 
     from xstilts.io import atomic_dir, write_json
 
-    started = time.perf_counter()
-    accelerator = make_accelerator(cfg.mixed_precision, cfg.gradient_accumulation_steps,
-                                   log_with="dvclive" if log_dir is not None else None, compile=cfg.compile)
     if log_dir is not None:
         # Inside `dvc repro` the stage owns the outputs: no dvclive experiment, dvc.yaml or report.
         accelerator.init_trackers("xstilts", init_kwargs={"dvclive": {
@@ -304,8 +325,12 @@ def train_classifier(
                 "seed": seed,
                 "labels": list(labels),
                 "processes": accelerator.num_processes,
+                # What `mixed_precision: auto` became on this machine (bf16 only where it is native).
+                "mixed_precision": str(accelerator.mixed_precision),
                 "encoder_only": save_encoder_only,
             })
+            for name, content in extra_files.items():
+                write_json(tmp / name, content)
     accelerator.wait_for_everyone()
     return result
 

@@ -170,11 +170,15 @@ def prepare_from_params(params: Mapping, task: str, role: str) -> tuple[Splits, 
     task with `intermediate.overrides.<task>.data` on top), and for the target task (the only
     per-language one) `languages`."""
     from xstilts.data.sources import make_source
-    from xstilts.params import deep_merge, lookup, mapping_at, task_overrides_key
+    from xstilts.params import deep_merge, language_list, lookup, mapping_at, task_overrides_key
 
     if role not in ("target", "intermediate"):
         raise ValueError(role)
     key = f"{role}.data"
+    if role == "intermediate" and task not in (NO_INTERMEDIATE, *DATASETS, *MIXTURES):
+        # Before reading the task's own overrides key, which an unknown task lacks too.
+        known = ", ".join([NO_INTERMEDIATE, *DATASETS, *MIXTURES])
+        raise ParamsError("intermediate.tasks", f"unknown task {task!r}; known: {known}")
     seed = lookup(params, "data.seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ParamsError("data.seed", f"expected an integer, got {seed!r}")
@@ -186,7 +190,7 @@ def prepare_from_params(params: Mapping, task: str, role: str) -> tuple[Splits, 
         section = deep_merge(section, over)
     cfg, overrides = _check_data_section(section, key, seed)
     source = make_source(lookup(params, "data.source"), lookup(params, "data.local_dir"), overrides)
-    languages = lookup(params, "languages") if role == "target" else ("en",)
+    languages = language_list(params) if role == "target" else ("en",)
     task_key = "intermediate.tasks" if role == "intermediate" else "target"
     return prepare_task(task, source, languages, cfg, task_key)
 

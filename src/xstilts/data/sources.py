@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from xstilts.data.registry import HOLDOUT, DatasetSpec, HubPart, SplitSpec
 from xstilts.errors import DataError, ParamsError, XstiltsError
-from xstilts.io import read_jsonl
+from xstilts.io import read_jsonl, read_text_lines
 
 Example = dict[str, Any]
 
@@ -58,27 +58,28 @@ def _resolve_local(root: Path, candidates: Sequence[str], lang: str, key: str) -
 
 
 def _read_tsv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The original PAWS-X release TSV: header `id sentence1 sentence2 label`, no quoting."""
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-            header = next(reader, None)
-            if header is None:
-                raise DataError(path, 1, "empty file (expected a header: id, sentence1, sentence2, label)")
-            for lineno, cells in enumerate(reader, start=2):
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) != len(header):
-                    raise DataError(path, lineno, f"expected {len(header)} tab-separated columns, found {len(cells)}")
-                row: dict[str, Any] = dict(zip(header, cells))
-                if "label" in row:
-                    try:
-                        row["label"] = int(row["label"])
-                    except ValueError:
-                        raise DataError(path, lineno, f"label {row['label']!r} is not an integer") from None
-                yield lineno, row
-    except UnicodeDecodeError as err:
-        raise DataError(path, None, f"not valid UTF-8 ({err.reason} at byte {err.start})") from None
+    """The original PAWS-X release TSV: header `id sentence1 sentence2 label`, no quoting. Lines
+    are decoded one at a time (`read_text_lines`), so invalid UTF-8 is reported with its line."""
+    header: list[str] | None = None
+    for lineno, line in read_text_lines(path):
+        # No quoting in this format: one line is one row.
+        cells = next(csv.reader([line.rstrip("\r\n")], delimiter="\t", quoting=csv.QUOTE_NONE), [])
+        if header is None:
+            header = cells
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise DataError(path, lineno, f"expected {len(header)} tab-separated columns, found {len(cells)}")
+        row: dict[str, Any] = dict(zip(header, cells))
+        if "label" in row:
+            try:
+                row["label"] = int(row["label"])
+            except ValueError:
+                raise DataError(path, lineno, f"label {row['label']!r} is not an integer") from None
+        yield lineno, row
+    if header is None:
+        raise DataError(path, 1, "empty file (expected a header: id, sentence1, sentence2, label)")
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,12 @@ class LocalSource:
             path = _resolve_local(self.root, group, lang, f"{self.params_key} ({spec.name} {split_name}/{lang})")
             lines = _read_tsv(path) if path.suffix == ".tsv" else read_jsonl(path)
             prefix = group[0].format(lang=lang) if len(groups) > 1 else ""
+            empty = True
             for lineno, row in lines:
+                empty = False
                 yield RawRow(f"{path}:{lineno}", row, fallback_id="", id_prefix=prefix)
+            if empty:
+                raise DataError(path, None, "no examples: the file holds no rows")
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,8 @@ def canonical_example(raw: RawRow, spec: DatasetSpec, drop_unlabelled: bool) -> 
         raise fail(f"label {label!r} must be an integer in 0..{spec.num_labels - 1}")
     if label == -1 and drop_unlabelled:
         return None
+    if label == -1:
+        raise fail("label -1 marks a pair without a gold label; this source must hold labelled pairs only")
     if not 0 <= label < spec.num_labels:
         raise fail(f"label {label} out of range 0..{spec.num_labels - 1} ({', '.join(spec.labels)})")
     ident = next((row[k] for k in _HUB_ID_FIELDS if k in row and row[k] not in (None, "")), None)
@@ -199,12 +206,20 @@ def read_split(source: LocalSource | HubSource, spec: DatasetSpec, split_name: s
     drop_unlabelled = isinstance(source, HubSource)  # the Hub marks "no gold label" with -1
     examples: list[Example] = []
     seen: dict[str, str] = {}
+    where, dropped = "", 0
     for raw in source.rows(spec, split, lang, split_name):
+        where = raw.where
         ex = canonical_example(raw, spec, drop_unlabelled)
         if ex is None:
+            dropped += 1
             continue
         if ex["id"] in seen:
             raise DataError(raw.where, None, f"duplicate id {ex['id']!r} (first at {seen[ex['id']]})")
         seen[ex["id"]] = raw.where
         examples.append(ex)
+    if not examples:
+        # Name the file (or Hub split) the rows came from: "path:line" -> "path".
+        place = where.rsplit(":", 1)[0] if ":" in where and where.rsplit(":", 1)[1].isdigit() else where
+        place = place.split(" row ")[0] or f"{source.name} {spec.name} {split_name}/{lang}"
+        raise DataError(place, None, f"no examples left after filtering ({dropped} unlabelled (-1) rows dropped)")
     return examples

@@ -65,6 +65,16 @@ def flip_rate(pred: np.ndarray, clean_pred: np.ndarray, weights: Weights = None)
     return 1.0 - consistency(pred, clean_pred, weights)
 
 
+def attack_success_rate(pred: np.ndarray, clean_pred: np.ndarray, clean_gold: np.ndarray,
+                        weights: Weights = None) -> np.ndarray:
+    """TextAttack's attack success rate: of the items the model got right before the attack (items
+    it got wrong are skipped, not attacked), the share whose prediction the attack changed, i.e.
+    successful / (successful + failed). `pred` is the prediction after the attack."""
+    _check(pred, clean_pred, clean_gold)
+    right = (np.asarray(clean_pred) == np.asarray(clean_gold)).astype(np.float64)
+    return _mean(np.asarray(pred) != np.asarray(clean_pred), right if weights is None else np.asarray(weights) * right)
+
+
 def drop(accuracy_clean: np.ndarray, accuracy_perturbed: np.ndarray) -> np.ndarray:
     """Absolute accuracy drop from the clean pairs to their perturbed versions (same items)."""
     return np.asarray(accuracy_clean) - np.asarray(accuracy_perturbed)

@@ -27,7 +27,8 @@ SPLITS = ("test", "validation")  # test is perturbed; validation only feeds lexi
 
 def get_family(name: str) -> Family:
     if name not in FAMILIES:
-        raise XstiltsError(f"unknown perturbation family {name!r} (known: {', '.join(FAMILIES)})")
+        # The name comes from a key of params perturb.families (through dvc.yaml's foreach).
+        raise ParamsError("perturb.families", f"unknown perturbation family {name!r} (known: {', '.join(FAMILIES)})")
     return FAMILIES[name]
 
 
