@@ -166,8 +166,9 @@ def test_an_attack_param_reruns_only_the_attacks_and_the_report(offline_run):
     _, _, runs = _runs(work)
     try:
         set_param(work, "attack.query_budget", 7)
-        assert stages_to_run(work, env) == sorted(["report", *(f"attack@{r}" for r in runs)])
-        assert stages_affected(work, env) == sorted(["report", *(f"attack@{r}" for r in runs)])
+        expected = sorted(["report", *(f"attack@{r}" for r in runs)])
+        assert stages_to_run(work, env) == expected
+        assert stages_affected(work, env) == expected
     finally:
         offline_run.restore()
 
