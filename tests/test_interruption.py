@@ -2,9 +2,11 @@
 SIGKILL, find no checkpoint or metrics file, rerun `dvc repro`, and get the run an uninterrupted one
 gives.
 
-Resuming from saved training state is not supported: the rerun starts the stage from the beginning
-(`xstilts.training.train_classifier`), and since training is deterministic on CPU it ends with the
-same checkpoint, byte for byte, and the same metrics as a run never interrupted.
+The rerun resumes from the state saved at the last validation point (`xstilts.resume`, next to the
+output as `.model.resume`) and ends with the uninterrupted run's checkpoint, byte for byte, and the
+same metrics and curves; tests/test_resume.py covers resuming in more places.
+
+    pytest tests/test_interruption.py
 """
 
 from __future__ import annotations
@@ -61,15 +63,16 @@ def _repro(work: Path) -> subprocess.CompletedProcess:
 
 
 def _kill_mid_training(work: Path, sig: signal.Signals) -> str:
-    """Start `dvc repro`, wait for the first validation point, send `sig` to DVC and the stage (the
-    whole process group, as a terminal or a job scheduler does), wait until every process is gone."""
+    """Start `dvc repro`, wait until the second validation point's resume state is saved, send `sig`
+    to DVC and the stage (the whole process group, as a terminal or a job scheduler does), wait until
+    every process is gone."""
     proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro"], cwd=work, env=_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen = []
     assert proc.stdout is not None
     for line in proc.stdout:
         seen.append(line)
-        if "val_acc" in line:
+        if sum("resume state saved" in s for s in seen) == 2:
             break
     else:
         raise AssertionError("training never reached a validation point:\n" + "".join(seen))
@@ -109,19 +112,24 @@ def test_killed_training_leaves_no_output_and_dvc_repro_completes_it(sig, encode
     assert not (work / "model").exists() and not (work / "logs").exists(), output
     assert "target" not in (yaml.safe_load((work / "dvc.lock").read_text()) if (work / "dvc.lock").exists() else {}).get("stages", {})
     leftovers = sorted(p.name for p in work.iterdir() if p.name.startswith("."))
+    kept = [".dvc", ".dvcignore", ".git", ".model.resume"]  # the state to resume from stays
     if sig == signal.SIGTERM:
         # The stage caught it: one line, its temporary directories removed.
         assert "error: interrupted by SIGTERM; unfinished outputs were removed" in output, output
         assert "Traceback" not in output
-        assert leftovers == [".dvc", ".dvcignore", ".git"], leftovers
+        assert leftovers == kept, leftovers
     else:
         # SIGKILL cannot be caught: temporary directories may stay, under names no stage reads.
+        assert ".model.resume" in leftovers
         assert all(name.startswith((".model.", ".logs.")) and name.endswith(".tmp")
-                   for name in leftovers if name not in (".dvc", ".dvcignore", ".git")), leftovers
+                   for name in leftovers if name not in kept), leftovers
+    saved_step = json.loads((work / ".model.resume/state.json").read_text())["loop"]["step"]
 
     proc = _repro(work)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Running stage 'target'" in proc.stdout
+    assert f"resuming at step {saved_step}" in proc.stdout, proc.stdout[-3000:]
+    assert not (work / ".model.resume").exists()
     status = subprocess.run([sys.executable, "-m", "dvc", "status", "--json"], cwd=work, env=_env(),
                             capture_output=True, text=True, check=True)
     assert json.loads(status.stdout or "{}") == {}

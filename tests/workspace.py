@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GIT_USER = ["-c", "user.name=xstilts tests", "-c", "user.email=tests@xstilts.invalid"]
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 1500) -> subprocess.CompletedProcess:
+def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 2700) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
 
 
-def dvc(*args: str, cwd: Path, env: dict[str, str], timeout: int = 1500) -> subprocess.CompletedProcess:
+def dvc(*args: str, cwd: Path, env: dict[str, str], timeout: int = 2700) -> subprocess.CompletedProcess:
     return run([sys.executable, "-m", "dvc", *args], cwd, env, timeout)
 
 

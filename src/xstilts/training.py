@@ -34,6 +34,8 @@ from xstilts.modeling import (
     predict_logits,
     sorted_loader,
 )
+from xstilts.resume import LoopState, ResumeState, fingerprint, resume_dir_for
+from xstilts.resume import enabled as resume_enabled
 from xstilts.tokencache import encode_pairs_cached
 
 
@@ -87,6 +89,7 @@ class TrainResult:
     train_examples: int
     validation_examples: int
     seconds: float
+    resumed_at_step: int | None = None  # where a rerun picked up an interrupted run (xstilts.resume)
 
 
 def _train_loader(pairs: EncodedPairs, cfg: TrainConfig, pad_id: int, seed: int) -> DataLoader:
@@ -166,6 +169,7 @@ def train_classifier(
     save_encoder_only: bool,
     log_dir: Path | None = None,
     extra_files: Mapping[str, Any] | None = None,
+    resume: bool = True,
 ) -> TrainResult:
     """Fine-tune the encoder in `init_dir` with a fresh `len(labels)`-way head; keep the checkpoint
     with the best validation accuracy and save it to `out_dir` (encoder only for the intermediate
@@ -173,8 +177,9 @@ def train_classifier(
     With `log_dir`, the curves (loss, validation accuracy, learning rate) go there through
     accelerate's dvclive tracker, for `dvc plots show` and `dvc exp show`.
 
-    Nothing is resumed: an interrupted run leaves neither `out_dir` nor `log_dir` (both are written
-    to temporary paths and renamed when complete), and the rerun starts from the beginning."""
+    An interrupted run leaves neither `out_dir` nor `log_dir` (both are written to temporary paths
+    and renamed when complete); the rerun resumes from the last validation point's saved state
+    (`xstilts.resume`), unless `resume` is False or XSTILTS_RESUME=0."""
     from xstilts.io import atomic_dir
     from xstilts.modeling import check_model_dir
 
@@ -188,12 +193,12 @@ def train_classifier(
         if log_dir is not None and accelerator.is_main_process:
             log_dir = stack.enter_context(atomic_dir(log_dir))
         return _train(accelerator, started, init_dir, train_rows, validation_rows, labels, cfg, seed, out_dir,
-                      save_encoder_only, log_dir, extra_files or {})
+                      save_encoder_only, log_dir, extra_files or {}, resume and resume_enabled())
 
 
 def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dict], validation_rows: Sequence[dict],
            labels: Sequence[str], cfg: TrainConfig, seed: int, out_dir: Path, save_encoder_only: bool,
-           log_dir: Path | None, extra_files: Mapping[str, Any]) -> TrainResult:
+           log_dir: Path | None, extra_files: Mapping[str, Any], resume: bool) -> TrainResult:
     from accelerate.utils import set_seed
     from transformers import get_linear_schedule_with_warmup
 
@@ -216,6 +221,7 @@ def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dic
     train = encode_pairs_cached(tokenizer, train_rows, cfg.max_length)
     validation = encode_pairs_cached(tokenizer, validation_rows, cfg.max_length)
     train_loader = _train_loader(train, cfg, tokenizer.pad_token_id, seed)
+    sampler_rng = train_loader.sampler.generator  # draws each epoch's batch order
     val_loader = sorted_loader(validation, cfg.eval_batch_size, tokenizer.pad_token_id)
 
     optimizer = _optimizer(model, cfg)
@@ -231,10 +237,36 @@ def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dic
     history: list[dict] = []
     best_acc, best_step, best_state = -1.0, 0, None
     sharded = _sharded(accelerator)
-    step, running_loss, running_n, window_start = 0, 0.0, 0, time.perf_counter()
-    for epoch in range(cfg.epochs):
+    step = start_epoch = skip = 0
+    resumed = saved = None
+    # Sharded weights would need accelerate's own (pickled) checkpoints: no resuming there.
+    if resume and not sharded:
+        saved = ResumeState(resume_dir_for(out_dir), fingerprint(init_dir, train_rows, validation_rows, {
+            "config": asdict(cfg), "seed": seed, "labels": list(labels), "encoder_only": save_encoder_only,
+            "processes": accelerator.num_processes, "mixed_precision": str(accelerator.mixed_precision)}), accelerator)
+        resumed = saved.load(accelerator.unwrap_model(model), optimizer, scheduler)
+    if resumed is not None:
+        loop = resumed.loop
+        step, start_epoch, skip, history = loop.step, loop.epoch, loop.batches_done, loop.history
+        best_acc, best_step, best_state = loop.best_acc, loop.best_step, resumed.best_state
+        sampler_rng.set_state(resumed.sampler_rng)
+        for point in history:  # the curves so far, into this run's fresh dvclive directory
+            accelerator.log({k: point[k] for k in CURVES}, step=point["step"])
+    pending_rng = resumed  # torch's random state is put back just before the next batch trains
+
+    running_loss, running_n, window_start = 0.0, 0, time.perf_counter()
+    for epoch in range(start_epoch, cfg.epochs):
+        if pending_rng is not None and skip == 0:
+            pending_rng.restore_rng()  # before the epoch's iterator draws its seed
+            pending_rng = None
+        epoch_start_rng = sampler_rng.get_state()
         model.train()
         for i, batch in enumerate(train_loader, start=1):
+            if i <= skip:
+                continue  # trained on before the interruption
+            if pending_rng is not None:
+                pending_rng.restore_rng()  # after this epoch's iterator drew its seed, as before
+                pending_rng = None
             batch.pop("index")
             with accelerator.accumulate(model):
                 loss = model(**batch).loss
@@ -279,8 +311,16 @@ def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dic
                         # Only trainable tensors change; copying them alone keeps this cheap.
                         unwrapped = accelerator.unwrap_model(model)
                         best_state = {k: v.detach().to("cpu", copy=True) for k, v in unwrapped.named_parameters() if v.requires_grad}
+                epoch_done = i == len(train_loader)
+                if saved is not None and not (epoch_done and epoch == cfg.epochs - 1):
+                    saved.save(LoopState(epoch=epoch + epoch_done, batches_done=0 if epoch_done else i, step=step,
+                                         accelerator_step=accelerator.step, best_acc=best_acc, best_step=best_step,
+                                         history=history),
+                               accelerator.unwrap_model(model), optimizer, scheduler, best_state,
+                               sampler_rng.get_state() if epoch_done else epoch_start_rng)
                 model.train()
                 running_loss, running_n, window_start = 0.0, 0, time.perf_counter()
+        skip = 0
 
     unwrapped = accelerator.unwrap_model(model)
     if sharded:
@@ -300,6 +340,7 @@ def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dic
         train_examples=len(train),
         validation_examples=len(validation),
         seconds=time.perf_counter() - started,
+        resumed_at_step=resumed.loop.step if resumed is not None else None,
     )
     if log_dir is not None:
         if accelerator.is_main_process:
@@ -331,6 +372,8 @@ def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dic
             })
             for name, content in extra_files.items():
                 write_json(tmp / name, content)
+        if saved is not None:
+            saved.remove()  # the checkpoint exists now
     accelerator.wait_for_everyone()
     return result
 

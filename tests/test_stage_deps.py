@@ -1,0 +1,88 @@
+"""Every dvc.yaml stage lists exactly the xstilts source files its script runs, so that changing one
+module reruns every stage that uses it and no other.
+
+The import graph is read statically (every `import`/`from … import` of an xstilts module, at module
+level or inside functions, followed transitively from `stages/<script>.py`); a listed directory
+covers the files under it.
+
+    pytest tests/test_stage_deps.py
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+
+
+def module_file(name: str) -> Path | None:
+    path = SRC.joinpath(*name.split("."))
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py"
+    return path.with_suffix(".py") if path.with_suffix(".py").is_file() else None
+
+
+def imported_modules(path: Path, package: str) -> set[str]:
+    """The xstilts modules `path` imports, with their parent packages (whose __init__ runs too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            found.add(module)
+            # `from xstilts.pkg import name`: `name` may be a submodule.
+            found.update(f"{module}.{alias.name}" for alias in node.names if module_file(f"{module}.{alias.name}"))
+    parents = {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 2)}
+    return {m for m in parents if m.split(".")[0] == "xstilts"}
+
+
+def source_files(script: Path) -> set[str]:
+    """The xstilts source files `script` runs (transitively), relative to the repository."""
+    seen: dict[str, Path] = {}
+    todo = list(imported_modules(script, "stages"))
+    while todo:
+        module = todo.pop()
+        path = module_file(module)
+        if path is None or module in seen:
+            continue
+        seen[module] = path
+        todo.extend(imported_modules(path, module if path.name == "__init__.py" else module.rsplit(".", 1)[0]))
+    # The top-level package's __init__ (version only) is shared by every stage.
+    return {str(p.relative_to(ROOT)) for m, p in seen.items() if m != "xstilts"}
+
+
+def _stages() -> dict[str, dict]:
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    return {name: stage.get("do", stage) for name, stage in stages.items()}  # foreach stages keep theirs in `do`
+
+
+def _covers(dep: str, path: str) -> bool:
+    return path == dep or path.startswith(dep.rstrip("/") + "/")
+
+
+@pytest.mark.parametrize("name", sorted(_stages()))
+def test_stage_lists_exactly_the_source_it_runs(name):
+    stage = _stages()[name]
+    script = re.search(r"stages/\w+\.py", stage["cmd"])
+    assert script, f"{name}: no stages/<script>.py in its cmd"
+    deps = stage.get("deps", [])
+    assert script.group(0) in deps, f"{name}: its own script {script.group(0)} is not a dep"
+    used = source_files(ROOT / script.group(0))
+    listed = [d for d in deps if d.startswith("src/")]
+    assert sorted(f for f in used if not any(_covers(d, f) for d in listed)) == [], f"{name}: missing deps"
+    assert sorted(d for d in listed if not any(_covers(d, f) for f in used)) == [], f"{name}: deps it never imports"
+
+
+def test_the_import_reader_follows_lazy_and_relative_imports(tmp_path):
+    # training.py imports xstilts.io inside a function and xstilts.resume at module level.
+    files = source_files(ROOT / "stages/target.py")
+    assert {"src/xstilts/io.py", "src/xstilts/resume.py", "src/xstilts/training.py"} <= files
+    assert "src/xstilts/report.py" not in files
