@@ -46,9 +46,11 @@ def _stop_after_saving(monkeypatch, points: int) -> None:
     monkeypatch.setattr(ResumeState, "save", save_then_stop)
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["accumulate1", "accumulate2"])
+@pytest.fixture(scope="module", params=[(1, False), (2, False), (1, True)],
+                ids=["accumulate1", "accumulate2", "frozen-embeddings"])
 def reference(request, encoder, tmp_path_factory):
-    cfg = dataclasses.replace(CFG, gradient_accumulation_steps=request.param)
+    accumulation, frozen = request.param  # frozen word embeddings are left out of the saved state
+    cfg = dataclasses.replace(CFG, gradient_accumulation_steps=accumulation, freeze_word_embeddings=frozen)
     work = tmp_path_factory.mktemp("reference")
     result = _train(encoder, work / "model", cfg, work / "logs")
     return cfg, work, result

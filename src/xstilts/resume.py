@@ -119,6 +119,13 @@ def _optimizer_state(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
+def _changing_tensors(model) -> dict[str, torch.Tensor]:
+    """The model's state without its frozen parameters (e.g. the 96M frozen word embeddings of
+    e5-small): they never leave their initial values, so writing them at every point is waste."""
+    frozen = {name for name, param in model.named_parameters() if not param.requires_grad}
+    return {k: v.detach().contiguous() for k, v in model.state_dict().items() if k not in frozen}
+
+
 def _staged_rng(directory: Path, process_index: int | str) -> Path:
     return directory.parent / f"{directory.name}.rng-{process_index}.safetensors"
 
@@ -148,8 +155,7 @@ class ResumeState:
             with atomic_dir(directory) as tmp:
                 for staged in sorted(directory.parent.glob(_staged_rng(directory, "*").name)):
                     os.replace(staged, tmp / staged.name.removeprefix(f"{directory.name}."))
-                save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()},
-                          str(tmp / "model.safetensors"))
+                save_file(_changing_tensors(model), str(tmp / "model.safetensors"))
                 tensors, optimizer_meta = _optimizer_tensors(optimizer)
                 save_file(tensors, str(tmp / "optimizer.safetensors"))
                 if best_state is not None:
@@ -198,7 +204,11 @@ class ResumeState:
         except Exception as err:  # noqa: BLE001 — safetensors' own error type included; nothing applied yet
             acc.print(f"{directory}: unreadable resume state ({type(err).__name__}: {err}); starting over")
             return None
-        model.load_state_dict(weights, strict=True)
+        missing, unexpected = model.load_state_dict(weights, strict=False)
+        # Only frozen parameters may be absent: they still hold the initial weights (fingerprinted).
+        frozen = {name for name, param in model.named_parameters() if not param.requires_grad}
+        if unexpected or not set(missing) <= frozen:
+            raise RuntimeError(f"{directory}: resume state does not fit the model ({unexpected or missing})")
         optimizer.load_state_dict(moments)
         scheduler.load_state_dict(meta["scheduler"])
         scaler = getattr(acc, "scaler", None)
