@@ -22,6 +22,8 @@ import yaml
 
 from tiny_model import make_tiny_encoder, toy_target_inputs
 
+pytestmark = pytest.mark.slow  # each case runs a stage script in a subprocess
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -18,6 +18,8 @@ from tiny_model import make_tiny_encoder, toy_rows
 from xstilts.evaluation import EvalSet
 from xstilts.training import TrainConfig
 
+pytestmark = pytest.mark.slow  # runs the benches' training and dvc measurements
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

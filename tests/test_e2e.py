@@ -16,6 +16,7 @@ import json
 import pytest
 import yaml
 from workspace import dvc, set_param, stages_affected, stages_run, stages_to_run
+from xstilts.robustness import xtreme_accuracy
 
 pytestmark = pytest.mark.e2e
 
@@ -46,6 +47,12 @@ def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
             clean_de = [r["predicted"] for r in rows if r["lang"] == "de" and r["variant"] == "clean"]
             export = work / f"exports/{task}-s{seed}/pawsx/test-de.tsv"
             assert export.read_text().splitlines() == [str(p) for p in clean_de]
+            # The export holds every clean test item, and XTREME's scoring rule gives the metrics' accuracy.
+            for lang in params["languages"]:
+                gold = [json.loads(line)["label"] for line in
+                        (work / f"data/prepared/pawsx/test/{lang}.jsonl").read_text().splitlines()]
+                got = xtreme_accuracy(work / f"exports/{task}-s{seed}/pawsx/test-{lang}.tsv", gold)
+                assert got == pytest.approx(metrics[f"{lang}.clean.accuracy"], abs=1e-6)
             # The adaptive attack: one row per attacked pair, metrics per language, within its budget.
             attack = json.loads((work / f"metrics/attack/{task}-s{seed}.json").read_text())
             results = [json.loads(line) for line in
@@ -63,6 +70,22 @@ def test_fine_tuned_baseline_beats_chance_on_english(offline_run):
     majority = max(sum(r["label"] for r in test_rows), sum(1 - r["label"] for r in test_rows)) / len(test_rows)
     metrics = json.loads((work / "metrics/none-s13.json").read_text())
     assert metrics["en.clean.accuracy"] > majority + 0.05, (metrics["en.clean.accuracy"], majority)
+
+
+def test_every_training_phase_of_every_chain_learned(offline_run):
+    """Each phase's best held-out accuracy beats its majority-class rate (xstilts.learning), and the
+    target phase reaches 0.65 on English validation: a chain stuck at chance fails here."""
+    work = offline_run.path
+    logs = sorted(work.glob("models/*/*/training_log.json"))
+    assert {p.parent.name for p in logs if p.parent.parent.name == "target"} == {"none-s13", "anli-s13"}
+    for path in logs:
+        log = json.loads(path.read_text())
+        assert log["learning"]["learned"] and log["learning"]["p_value"] < 0.01, (path, log["learning"])
+        assert log["machine"]["kind"] and log["mixed_precision"] in ("no", "bf16")
+        if path.parent.parent.name == "target":
+            assert log["best_validation_accuracy"] >= 0.65, (path, log["best_validation_accuracy"])
+    report = (work / "reports/robustness.md").read_text()
+    assert "did not learn" not in report
 
 
 def test_report_has_tables_and_figures(offline_run):

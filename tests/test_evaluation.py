@@ -63,12 +63,13 @@ def test_evaluation_subsample_keeps_the_same_items_everywhere(tmp_path):
         (clean / f"{lang}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         (family / f"{lang}.jsonl").write_text("".join(json.dumps({**r, "changed": True}) + "\n" for r in rows))
     sets = load_eval_sets(clean, tmp_path / "variants", ["en", "de"], max_examples=10, seed=3)
-    ids = [[r["id"] for r in s.rows] for s in sets]
+    assert [len(s.rows) for s in sets if s.variant == "clean"] == [50, 50]  # clean: always every item
+    ids = [[r["id"] for r in s.rows] for s in sets if s.variant != "clean"]
     assert len(ids[0]) == 10 and all(i == ids[0] for i in ids)
     assert ids[0] == sorted(ids[0], key=int)  # original order kept
     other = load_eval_sets(clean, tmp_path / "variants", ["en", "de"], max_examples=10, seed=4)
-    assert [r["id"] for r in other[0].rows] != ids[0]
-    assert len(load_eval_sets(clean, tmp_path / "variants", ["en", "de"])[0].rows) == 50
+    assert [r["id"] for r in other[-1].rows] != ids[0]
+    assert len(load_eval_sets(clean, tmp_path / "variants", ["en", "de"])[-1].rows) == 50
 
 
 def test_one_variant_at_a_time_keeps_the_subsample_of_the_clean_ids(tmp_path):

@@ -25,6 +25,8 @@ import yaml
 from tiny_model import make_tiny_encoder, toy_rows, toy_target_inputs
 from workspace import GIT_USER
 
+pytestmark = pytest.mark.slow  # kills and reruns `dvc repro` mid-training
+
 ROOT = Path(__file__).resolve().parents[1]
 # Long enough to be caught mid-training (hundreds of steps), short enough for a test.
 TRAIN = {"epochs": 4, "evals_per_epoch": 4, "batch_size": 8, "learning_rate": 3e-3, "max_length": 32}

@@ -14,8 +14,11 @@ import sys
 from pathlib import Path
 
 import psutil  # accelerate's own dependency
+import pytest
 
 from tiny_model import make_tiny_encoder, toy_target_inputs
+
+pytestmark = pytest.mark.slow  # `accelerate launch` with two processes
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -96,6 +96,7 @@ def test_atomic_writes_leave_nothing_on_failure(tmp_path):
     assert target.read_text() == '{\n  "a": 2,\n  "b": 1\n}\n'
 
 
+@pytest.mark.slow
 def test_stage_errors_are_one_line_without_traceback(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text(yaml.safe_dump({"data": {"source": "web", "local_dir": ".", "seed": 1}, "target": {"data": {}}, "languages": ["en"]}))

@@ -220,6 +220,7 @@ def test_families_command_lists_every_family() -> None:
         assert f"{name} ({family.effect})" in result.output
 
 
+@pytest.mark.slow
 def test_outputs_do_not_depend_on_the_process_hash_seed(prepared: Path, tmp_path: Path) -> None:
     # Sets of strings iterate in a per-process order: nothing written may depend on it.
     script = (

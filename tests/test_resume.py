@@ -16,6 +16,8 @@ from tiny_model import make_tiny_encoder, toy_rows
 from xstilts.resume import ResumeState, resume_dir_for
 from xstilts.training import TRAINING_LOG, TrainConfig, train_classifier
 
+pytestmark = pytest.mark.slow  # interrupted and resumed training runs
+
 # 3 epochs × 2 validation points of 6 batches each; dropout on (the tiny encoder's 0.1).
 CFG = TrainConfig(learning_rate=3e-3, epochs=3, batch_size=4, warmup_ratio=0.2, evals_per_epoch=2, max_length=32)
 LABELS = ["no", "yes"]

@@ -15,6 +15,7 @@ from xstilts.robustness import (
     resampling_weights,
     score_predictions,
     score_run,
+    xtreme_accuracy,
 )
 
 
@@ -126,6 +127,22 @@ def test_score_stage_writes_metrics_and_xtreme_export(small_run, tmp_path):
     assert json.loads((tmp_path / "m.json").read_text()) == metrics
     assert (tmp_path / "export/pawsx/test-en.tsv").read_text() == "1\n0\n0\n"
     assert (tmp_path / "export/pawsx/test-de.tsv").read_text() == "1\n1\n0\n"
+    # Scored by XTREME's rule against the gold labels, the export gives the metrics' clean accuracy.
+    gold = [1, 0, 1]
+    for lang in ("en", "de"):
+        assert xtreme_accuracy(tmp_path / f"export/pawsx/test-{lang}.tsv", gold) == pytest.approx(
+            metrics[f"{lang}.clean.accuracy"], abs=1e-6)
+    with pytest.raises(DataError, match="3 predictions for 4 test items"):
+        xtreme_accuracy(tmp_path / "export/pawsx/test-en.tsv", [*gold, 0])
+
+
+def test_a_partial_clean_prediction_file_gets_no_xtreme_export(tmp_path):
+    """A clean file lacking an item in one language would make a short export: refused."""
+    rows = [_row("1", "en", "clean", 1, 1), _row("2", "en", "clean", 0, 0), _row("1", "de", "clean", 1, 1)]
+    path = write_predictions(tmp_path / "none-s13.jsonl", rows)
+    with pytest.raises(DataError, match="clean predictions for de miss 1 test items"):
+        score_predictions(path, tmp_path / "m.json", tmp_path / "export")
+    assert not (tmp_path / "export").exists()
 
 
 def test_bad_prediction_line_names_file_and_line(tmp_path):

@@ -29,6 +29,8 @@ from tiny_model import make_tiny_encoder, toy_rows, toy_target_inputs
 from xstilts.modeling import load_classifier, load_tokenizer
 from xstilts.training import TRAINING_LOG, save_full_state_dict
 
+pytestmark = pytest.mark.slow  # DDP/FSDP launches with two processes
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs" / "accelerate").glob("*.yaml"))
 LABELS = ["no", "yes"]

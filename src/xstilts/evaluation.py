@@ -42,8 +42,9 @@ class EvalConfig:
 
     batch_size: int = 128
     mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "no"
-    # Test items per language (0 = all): a fixed subsample by a seeded hash of the id, the same items
-    # in every language and variant, for CPU budgets (the clean test set stays parallel).
+    # Perturbed test items per language (0 = all): a fixed subsample by a seeded hash of the id, the
+    # same items in every language and family, for CPU budgets. The clean test set is always
+    # predicted whole: it is cheap, and XTREME's export needs every item.
     max_examples: int = 0
     seed: int = 13
 
@@ -66,10 +67,12 @@ class EvalSet:
 
 
 def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequence[str], max_examples: int = 0,
-                   seed: int = 13, variants: Sequence[str] | None = None) -> list[EvalSet]:
+                   seed: int = 13, variants: Sequence[str] | None = None, sample_clean: bool = False) -> list[EvalSet]:
     """Per language, the clean test set and each variant family (families in name order), or only
-    `variants` (`clean` and/or family names); with `max_examples`, only the items of a seeded
-    subsample of the first language's clean test ids (the same items for every variant)."""
+    `variants` (`clean` and/or family names); with `max_examples`, the families keep only the items
+    of a seeded subsample of the first language's clean test ids (the same items for every family
+    and language); the clean test set stays whole unless `sample_clean` (benches that score a
+    sample of the clean test set)."""
     clean = {lang: [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")] for lang in languages}
     if variants is None:
         found = sorted(p.name for p in variants_dir.iterdir() if p.is_dir()) if variants_dir and variants_dir.is_dir() else []
@@ -89,7 +92,8 @@ def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequen
                 sets.append(EvalSet(lang, variant, effect, [r for _, r in read_jsonl(path)]))
     if max_examples > 0 and languages:
         keep = {str(r["id"]) for r in subsample(clean[languages[0]], max_examples, seed)}
-        sets = [EvalSet(s.lang, s.variant, s.effect, [r for r in s.rows if str(r["id"]) in keep]) for s in sets]
+        sets = [s if s.variant == CLEAN and not sample_clean
+                else EvalSet(s.lang, s.variant, s.effect, [r for r in s.rows if str(r["id"]) in keep]) for s in sets]
     return sets
 
 

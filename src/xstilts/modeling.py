@@ -36,6 +36,30 @@ def native_bf16() -> bool:
         return False
 
 
+# The CPU kinds this project runs on, by the first flag (of /proc/cpuinfo) that tells them apart:
+# they differ in what bf16 costs (native on AMX and AVX-512 BF16, emulated ~300x slower elsewhere).
+CPU_KINDS = (("amx_bf16", "AMX (native bf16)"), ("avx512_bf16", "AVX-512 BF16 (native bf16)"),
+             ("avx512f", "AVX-512 (no native bf16)"), ("avx2", "AVX2 only (no native bf16)"))
+
+
+def cpu_description() -> dict:
+    """`{"model", "kind", "flags"}` of this machine's CPU (Linux /proc/cpuinfo; "unknown" elsewhere),
+    recorded with every training log and bench result so that numbers name the machine they came from."""
+    model, flags = "unknown", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model == "unknown":
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    kind = next((name for flag, name in CPU_KINDS if flag in flags), "other")
+    shown = sorted(f for f in flags if f.startswith(("avx", "amx", "fma")))
+    return {"model": model, "kind": kind, "flags": shown, "cores": os.cpu_count()}
+
+
 def resolve_mixed_precision(mixed_precision: str) -> str:
     """`auto` (the params default) becomes `bf16` where bf16 is native (`native_bf16`), else `no`
     (float32); any other value is used as given. The resolved value is recorded in training logs."""

@@ -89,9 +89,22 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
+# YAML 1.1 (PyYAML, and DVC's `-S key=value` parser) reads these unquoted words as booleans, and
+# `dvc exp run -S` writes params.yaml back without the quotes that kept them strings. A choice
+# that is one of these words therefore also accepts the boolean YAML made of it.
+_YAML_BOOL_WORDS = {False: ("no", "off", "false", "n"), True: ("yes", "on", "true", "y")}
+
+
+def _yaml_bool_choice(value: bool, choices: tuple) -> Any:
+    """The string choice that YAML turned into `value` (e.g. `no` -> False -> "no"), if any."""
+    return next((c for c in choices if isinstance(c, str) and c.lower() in _YAML_BOOL_WORDS[value]), value)
+
+
 def _check_type(value: Any, tp: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     if origin is typing.Literal:
+        if isinstance(value, bool):
+            value = _yaml_bool_choice(value, typing.get_args(tp))
         if value not in typing.get_args(tp):
             choices = ", ".join(map(str, typing.get_args(tp)))
             raise ParamsError(key, f"{value!r} is not one of {choices}")

@@ -18,7 +18,7 @@ import csv
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -80,11 +80,12 @@ class Run:
 
 @dataclass(frozen=True)
 class Estimate:
-    value: float  # mean over seeds
+    value: float  # mean over seeds (NaN: undefined, `note` says why)
     low: float
     high: float
     seed_std: float | None  # across seeds (None with one seed)
     seeds: int
+    note: str | None = None  # why the value is undefined, or what an average or interval left out
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,28 @@ class Comparison:
     delta: float  # task minus baseline, mean over seeds
     low: float
     high: float
-    p: float
+    p: float  # NaN where the difference is undefined: such a cell is not in Holm's family
     p_holm: float = float("nan")
+    note: str | None = None
+
+
+class Footnotes:
+    """The report's footnotes: each distinct reason gets one number, in order of first use."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
+
+    def mark(self, text: str | None) -> str:
+        if not text:
+            return ""
+        number = self.texts.setdefault(text, len(self.texts) + 1)
+        return f"[^{number}]"
+
+    def render(self) -> list[str]:
+        if not self.texts:
+            return []
+        return ["## Notes on undefined and partial values", "",
+                *[f"[^{n}]: {text}" for text, n in self.texts.items()], ""]
 
 
 def selected_runs(params: Mapping) -> list[str]:
@@ -173,10 +194,18 @@ def holm(pvalues: Sequence[float]) -> list[float]:
 
 @dataclass
 class Statistics:
-    """Point estimates, bootstrap intervals and paired comparisons over a set of runs."""
+    """Point estimates, bootstrap intervals and paired comparisons over a set of runs.
+
+    A metric can be undefined (NaN): a family that changed no item in a language, a zero
+    denominator (relative drop at clean accuracy 0; attack success with no item right before the
+    attack). Such a cell shows `n/a` with its reason as a footnote, and pooled values (the average
+    over languages, the mean over label-preserving families, the English gap) leave it out, for
+    every run alike, so that paired differences always compare the same cells."""
 
     runs: Sequence[Run]
     cfg: ReportConfig
+    footnotes: Footnotes = field(default_factory=Footnotes)
+    unlearned: Mapping[str, str] = field(default_factory=dict)  # run name -> why it did not learn
     _cache: dict = field(default_factory=dict)
 
     @cached_property
@@ -209,53 +238,140 @@ class Statistics:
     def has_baseline(self) -> bool:
         return NO_INTERMEDIATE in self.tasks
 
+    # -- which cells are defined -------------------------------------------------------------------
+
+    def _leaf_reason(self, name: str, lang: str, variant: str) -> str | None:
+        """Why `name` on one language × variant is undefined for some run (None: defined for all)."""
+        key = ("reason", name, lang, variant)
+        if key not in self._cache:
+            self._cache[key] = next((why for r in self.runs
+                                     if (why := self._undefined_because(r, name, lang, variant))), None)
+        return self._cache[key]
+
+    @staticmethod
+    def _undefined_because(run: Run, name: str, lang: str, variant: str) -> str | None:
+        arrays = run.arrays
+        if variant not in arrays.variants:
+            return f"run {run.name} has no {variant} predictions"
+        if not arrays.mask[arrays.lang_index(lang), arrays.variant_index(variant)].any():
+            return f"{variant} changed no test item in {lang}"
+        if np.isfinite(metric(arrays, name, lang, variant)):
+            return None
+        if name == "relative_drop":
+            return (f"relative drop in {lang} under {variant}: run {run.name} is right on none of the changed "
+                    "items' clean pairs (clean accuracy 0 is its denominator)")
+        if name == "success_rate":
+            return f"attack success rate in {lang}: run {run.name} got no attacked item right before the attack"
+        return f"{name.replace('_', ' ')} in {lang} under {variant} is undefined for run {run.name}"
+
+    def _leaves(self, name: str, lang: str, variant: str) -> list[tuple[str, str]]:
+        langs = [x for x in self.langs if x != "en"] if lang == EN_GAP else (
+            self.langs if lang == AVERAGE else [lang])
+        variants = self.preserving if variant == POOLED else [variant]
+        return [(x, v) for v in variants for x in langs]
+
+    def _split(self, name: str, lang: str, variant: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """(the defined leaf cells of a pooled cell, the reasons of those left out)."""
+        kept, dropped = [], []
+        for leaf in self._leaves(name, lang, variant):
+            why = self._leaf_reason(name, *leaf)
+            (dropped.append(why) if why else kept.append(leaf))
+        return kept, dropped
+
+    def _pooled(self, run: Run, name: str, lang: str, variant: str, w: np.ndarray | None) -> np.ndarray:
+        kept, _ = self._split(name, lang, variant)
+        if not kept:
+            shape = () if w is None else (len(w),)
+            return np.full(shape, np.nan)
+        value = np.mean([metric(run.arrays, name, x, v, w) for x, v in kept], axis=0)
+        if lang == EN_GAP:
+            english = (self._pooled(run, name, "en", variant, w) if variant == POOLED
+                       else metric(run.arrays, name, "en", variant, w) if not self._leaf_reason(name, "en", variant)
+                       else np.nan)
+            value = english - value
+        return value
+
     def _one(self, run: Run, name: str, lang: str, variant: str, w: np.ndarray | None) -> np.ndarray:
         if name == "crosslingual_consistency":
             return crosslingual(run.arrays, variant, w)
-        if variant == POOLED:
-            return np.mean([self._one(run, name, lang, v, w) for v in self.preserving], axis=0)
-        if lang == EN_GAP:
-            others = [self._one(run, name, x, variant, w) for x in run.arrays.langs if x != "en"]
-            return self._one(run, name, "en", variant, w) - np.mean(others, axis=0)
-        return metric(run.arrays, name, lang, variant, w)
+        return self._pooled(run, name, lang, variant, w)
+
+    def _note(self, name: str, lang: str, variant: str) -> str | None:
+        """What a cell leaves out: every part (then it is n/a) or some parts of a pooled value."""
+        if name == "crosslingual_consistency":
+            return None
+        kept, dropped = self._split(name, lang, variant)
+        if lang == EN_GAP and (why := (self._leaf_reason(name, "en", variant) if variant != POOLED else None)):
+            return why
+        if not dropped:
+            return None
+        reasons = "; ".join(dict.fromkeys(dropped))
+        if not kept:
+            return f"n/a: {reasons}."
+        total = len(kept) + len(dropped)
+        return (f"pooled over the {len(kept)} of {total} language × family cells where it is defined, the same "
+                f"cells for every run; left out: {reasons}.")
 
     def _per_seed(self, task: str, name: str, lang: str, variant: str) -> tuple[np.ndarray, np.ndarray]:
         """(point per seed, bootstrap replicates per seed): shapes (S,) and (S, B)."""
         key = (task, name, lang, variant)
         if key not in self._cache:
             runs = [r for r in self.runs if r.task == task]
-            points = np.array([self._one(r, name, lang, variant, None) for r in runs], dtype=float)
-            reps = np.array([self._one(r, name, lang, variant, self.weights) for r in runs], dtype=float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                points = np.array([self._one(r, name, lang, variant, None) for r in runs], dtype=float)
+                reps = np.array([self._one(r, name, lang, variant, self.weights) for r in runs], dtype=float)
             self._cache[key] = (points, reps)
         return self._cache[key]
 
-    def _interval(self, replicates: np.ndarray) -> tuple[float, float]:
+    def _interval(self, replicates: np.ndarray) -> tuple[float, float, str | None]:
+        """Percentile interval over the replicates where the statistic is defined; NaN where it is
+        defined in none, and a note where some resamples left it undefined."""
+        finite = replicates[np.isfinite(replicates)]
+        if finite.size == 0:
+            return float("nan"), float("nan"), "interval n/a: the statistic is undefined in every bootstrap resample."
         tail = 100 * (1 - self.cfg.confidence) / 2
-        low, high = np.nanpercentile(replicates, [tail, 100 - tail])
-        return float(low), float(high)
+        low, high = np.percentile(finite, [tail, 100 - tail])
+        missing = replicates.size - finite.size
+        note = (f"interval over the {finite.size} of {replicates.size} bootstrap resamples in which the statistic "
+                f"is defined." if missing else None)
+        return float(low), float(high), note
 
     def estimate(self, task: str, name: str, lang: str, variant: str) -> Estimate:
         points, reps = self._per_seed(task, name, lang, variant)
-        low, high = self._interval(reps.mean(axis=0))
+        note = self._note(name, lang, variant)
+        value = float(points.mean())
+        if not np.isfinite(value):
+            if name == "crosslingual_consistency":
+                note = f"n/a: no test item is scored under {variant} in every language (a family must change it in all)."
+            return Estimate(float("nan"), float("nan"), float("nan"), None, len(points),
+                            note or f"n/a: {name.replace('_', ' ')} is undefined for some run of {task}.")
+        low, high, interval_note = self._interval(reps.mean(axis=0))
         std = float(np.std(points, ddof=1)) if len(points) > 1 else None
-        return Estimate(float(points.mean()), low, high, std, len(points))
+        return Estimate(value, low, high, std, len(points), " ".join(filter(None, [note, interval_note])) or None)
 
     def compare(self, task: str, name: str, lang: str, variant: str) -> Comparison:
         """`task` minus the baseline, paired on items (same resamples) and averaged over seeds."""
         points, reps = self._per_seed(task, name, lang, variant)
         base_points, base_reps = self._per_seed(NO_INTERMEDIATE, name, lang, variant)
+        delta = float(points.mean() - base_points.mean())
+        if not np.isfinite(delta):
+            return Comparison(float("nan"), float("nan"), float("nan"), float("nan"),
+                              note="no difference: the value is undefined (n/a) for this task or the baseline, "
+                                   "so the cell is left out of Holm's family.")
         diff = reps.mean(axis=0) - base_reps.mean(axis=0)
+        low, high, note = self._interval(diff)
         diff = diff[np.isfinite(diff)]
-        low, high = self._interval(diff)
         b = len(diff)
-        p = min(1.0, 2 * min((np.sum(diff <= 0) + 1) / (b + 1), (np.sum(diff >= 0) + 1) / (b + 1)))
-        return Comparison(float(points.mean() - base_points.mean()), low, high, float(p))
+        p = (min(1.0, 2 * min((np.sum(diff <= 0) + 1) / (b + 1), (np.sum(diff >= 0) + 1) / (b + 1)))
+             if b else float("nan"))
+        return Comparison(delta, low, high, float(p), note=note)
 
     def compare_all(self, cells: Sequence[tuple[str, str, str, str]]) -> dict[tuple, Comparison]:
-        """Comparisons for a table's cells, with Holm-adjusted p-values over that table."""
+        """Comparisons for a table's cells, with Holm-adjusted p-values over that table (cells whose
+        p-value is undefined are not in the family)."""
         out = {cell: self.compare(*cell) for cell in cells}
         adjusted = holm([c.p for c in out.values()])
-        return {cell: Comparison(c.delta, c.low, c.high, c.p, a) for (cell, c), a in zip(out.items(), adjusted)}
+        return {cell: replace(c, p_holm=a) for (cell, c), a in zip(out.items(), adjusted)}
 
     def edit_rate(self, lang: str, variant: str) -> float:
         arrays = self.runs[0].arrays
@@ -263,11 +379,26 @@ class Statistics:
         mask = arrays.mask[l, v]
         return float(arrays.edit_rate[l, v][mask].mean()) if mask.any() else float("nan")
 
+    def task_label(self, task: str) -> str:
+        """The task's row label; a task with a run that did not learn is marked, with the reason."""
+        label = f"{task} (baseline)" if task == NO_INTERMEDIATE else task
+        failed = [f"run {r.name} did not learn ({self.unlearned[r.name]})"
+                  for r in self.runs if r.task == task and r.name in self.unlearned]
+        if not failed:
+            return label
+        why = "; ".join(failed) + (". Its differences to the baseline are not an effect of the intermediate task."
+                                   if task != NO_INTERMEDIATE else
+                                   ". The baseline itself did not learn: no difference to it means anything.")
+        return f"{label} ⚠ did not learn{self.footnotes.mark(why)}"
+
 
 # --- formatting ---------------------------------------------------------------------------------
 
+NA = "n/a"
+
+
 def _pp(x: float) -> str:
-    return "–" if not np.isfinite(x) else f"{100 * x:.1f}"
+    return NA if not np.isfinite(x) else f"{100 * x:.1f}"
 
 
 def _marker(c: Comparison) -> str:
@@ -276,14 +407,19 @@ def _marker(c: Comparison) -> str:
     return "*" if c.p < 0.05 else ""
 
 
-def _cell(e: Estimate, c: Comparison | None = None, interval: bool = True) -> str:
+def _cell(notes: Footnotes, e: Estimate, c: Comparison | None = None, interval: bool = True) -> str:
+    """`value ± seed std [interval] (Δ marker)`; `n/a` and footnote marks where something is undefined."""
+    if not np.isfinite(e.value):
+        return NA + notes.mark(e.note)
     text = _pp(e.value)
     if e.seed_std is not None:
         text += f" ± {100 * e.seed_std:.1f}"
     if interval:
         text += f" [{_pp(e.low)}, {_pp(e.high)}]"
+    text += notes.mark(e.note)
     if c is not None:
-        text += f" ({100 * c.delta:+.1f}{_marker(c)})"
+        delta = NA if not np.isfinite(c.delta) else f"{100 * c.delta:+.1f}{_marker(c)}"
+        text += f" ({delta}{notes.mark(c.note)})"
     return text
 
 
@@ -291,10 +427,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-
-
-def _task_label(task: str) -> str:
-    return f"{task} (baseline)" if task == NO_INTERMEDIATE else task
 
 
 def task_by_column_table(stats: Statistics, name: str, columns: Sequence[tuple[str, str]],
@@ -305,10 +437,10 @@ def task_by_column_table(stats: Statistics, name: str, columns: Sequence[tuple[s
     comparisons = stats.compare_all(cells) if stats.has_baseline() else {}
     rows = []
     for task in stats.tasks:
-        row = [_task_label(task)]
+        row = [stats.task_label(task)]
         for lang, variant in columns:
-            row.append(_cell(stats.estimate(task, name, lang, variant), comparisons.get((task, name, lang, variant)),
-                             interval))
+            row.append(_cell(stats.footnotes, stats.estimate(task, name, lang, variant),
+                             comparisons.get((task, name, lang, variant)), interval))
         rows.append(row)
     return _table(["intermediate task", *header], rows)
 
@@ -327,9 +459,9 @@ def family_summary(stats: Statistics, family: str) -> str:
     comparisons = stats.compare_all(cells) if stats.has_baseline() else {}
     rows = []
     for task in stats.tasks:
-        rows.append([_task_label(task)] + [_cell(stats.estimate(task, name, AVERAGE, family),
-                                                 comparisons.get((task, name, AVERAGE, family)))
-                                           for name in names])
+        rows.append([stats.task_label(task)] + [_cell(stats.footnotes, stats.estimate(task, name, AVERAGE, family),
+                                                      comparisons.get((task, name, AVERAGE, family)))
+                                                for name in names])
     return _table(["intermediate task", *[n.replace("_", " ") for n in names]], rows)
 
 
@@ -338,7 +470,8 @@ def published_comparison(stats: Statistics) -> str:
     rows = []
     for task in stats.tasks:
         values = [stats.estimate(task, "accuracy", lang, CLEAN).value for lang in langs]
-        rows.append([f"this pipeline: {task}", *[_pp(v) for v in values], _pp(float(np.mean(values)))])
+        rows.append([f"this pipeline: {stats.task_label(task)}", *[_pp(v) for v in values],
+                     _pp(float(np.mean(values)))])
     for model, scores in PUBLISHED.items():
         rows.append([model, *[f"{scores[lang]:.1f}" for lang in langs], f"{np.mean([scores[x] for x in langs]):.1f}"])
     return _table(["model", *langs, "avg"], rows)
@@ -348,11 +481,11 @@ def seeds_table(stats: Statistics) -> str:
     rows = []
     for task in stats.tasks:
         seeds = sorted(r.seed for r in stats.runs if r.task == task)
-        row = [_task_label(task), ", ".join(map(str, seeds))]
+        row = [stats.task_label(task), ", ".join(map(str, seeds))]
         for name, variant in (("accuracy", CLEAN), ("robust_accuracy", POOLED)):
             points, _ = stats._per_seed(task, name, AVERAGE, variant)
             row.append(" / ".join(_pp(p) for p in points))
-            row.append(_cell(stats.estimate(task, name, AVERAGE, variant), interval=False))
+            row.append(_cell(stats.footnotes, stats.estimate(task, name, AVERAGE, variant), interval=False))
         rows.append(row)
     return _table(["intermediate task", "seeds", "clean avg per seed", "clean avg mean ± std",
                    "robust avg per seed", "robust avg mean ± std"], rows)
@@ -366,9 +499,9 @@ def attack_effort(stats: Statistics, attack: AttackRuns) -> str:
         attacked = [r for r in mine if r["status"] != SKIPPED]
         won = [r for r in mine if r["status"] == SUCCESSFUL]
         counts = f"{len(won)} / {len(attacked) - len(won)} / {len(mine) - len(attacked)}"
-        queries = f"{np.mean([r['queries'] for r in attacked]):.1f}" if attacked else "–"
-        share = _pp(float(np.mean([r["edited_share"] for r in won]))) if won else "–"
-        rows.append([_task_label(task), counts, queries, share])
+        queries = f"{np.mean([r['queries'] for r in attacked]):.1f}" if attacked else NA
+        share = _pp(float(np.mean([r["edited_share"] for r in won]))) if won else NA
+        rows.append([stats.task_label(task), counts, queries, share])
     return _table(["intermediate task", "successful / failed / skipped", "mean queries", "units edited (%)"], rows)
 
 
@@ -402,23 +535,69 @@ def attack_section(stats: Statistics, attack: AttackRuns) -> list[str]:
 
 # --- training facts from the dvclive logs -------------------------------------------------------
 
-def training_facts(logs_dir: Path | None, runs: Sequence[Run]) -> str:
-    if logs_dir is None or not logs_dir.is_dir():
+PHASES = ("intermediate", "target")
+
+
+def phase_logs(logs_dir: Path | None, runs: Sequence[Run]) -> dict[tuple[str, str], dict]:
+    """(run name, phase) -> that phase's dvclive metrics.json (empty where the phase trained nothing)."""
+    out = {}
+    for run in runs:
+        for phase in PHASES:
+            path = logs_dir / phase / run.name / "metrics.json" if logs_dir is not None else None
+            data = json.loads(path.read_text(encoding="utf-8")) if path is not None and path.is_file() else {}
+            out[(run.name, phase)] = data if data.get("train_examples") else {}
+    return out
+
+
+def _learning_text(data: Mapping) -> str:
+    return (f"{data.get('phase', 'held-out')} {_pp(data['best_validation_accuracy'])} % vs "
+            f"{_pp(data['chance_accuracy'])} % chance, p = {data['learning_p_value']:.2g}")
+
+
+def unlearned_runs(logs: Mapping[tuple[str, str], dict]) -> dict[str, str]:
+    """Run name -> "intermediate held-out 34.2 % vs 33.3 % chance, p = 0.3" for every run with a
+    phase whose best held-out accuracy did not beat chance (xstilts.learning)."""
+    out: dict[str, list[str]] = {}
+    for (name, phase), data in logs.items():
+        if data and data.get("learned") is False:
+            out.setdefault(name, []).append(_learning_text({**data, "phase": f"{phase} held-out"}))
+    return {name: "; ".join(texts) for name, texts in out.items()}
+
+
+def training_facts(logs: Mapping[tuple[str, str], dict], runs: Sequence[Run]) -> str:
+    if not any(logs.values()):
         return "_No training logs found._"
     rows = []
     for run in runs:
         row = [run.name]
-        for phase in ("intermediate", "target"):
-            path = logs_dir / phase / run.name / "metrics.json"
-            data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-            if not data.get("train_examples"):
+        for phase in PHASES:
+            data = logs[(run.name, phase)]
+            if not data:
                 row += ["–", "–", "–"]
                 continue
-            row += [str(data["train_examples"]), _pp(data.get("best_validation_accuracy", float("nan"))),
+            verdict = {True: "", False: " ⚠ did not learn"}.get(data.get("learned"), " (not checked)")
+            chance = f" (chance {_pp(data['chance_accuracy'])})" if "chance_accuracy" in data else ""
+            row += [str(data["train_examples"]), _pp(data.get("best_validation_accuracy", float("nan"))) + chance + verdict,
                     f"{data.get('seconds', float('nan')):.0f}"]
         rows.append(row)
     return _table(["run", "intermediate train pairs", "intermediate best val acc", "intermediate s",
                    "target train pairs", "target best en val acc", "target s"], rows)
+
+
+def learning_section(stats: Statistics) -> list[str]:
+    """Every run whose training did not beat chance, and what that means for its numbers."""
+    if not stats.unlearned:
+        return []
+    lines = ["## Runs that did not learn", "",
+             "A phase learned when its best held-out accuracy beats the majority-class rate (one-sided exact "
+             "binomial test, p < 0.01, Bonferroni over its validation points). These did not:", ""]
+    for name, why in stats.unlearned.items():
+        task = RUN_NAME.match(name)["task"]
+        meaning = ("the baseline did not learn, so no difference to it is an effect of intermediate training"
+                   if task == NO_INTERMEDIATE else
+                   "its differences to the baseline are not an effect of the intermediate task")
+        lines.append(f"- **{name}**: did not learn ({why}); {meaning}.")
+    return [*lines, ""]
 
 
 # --- figures and plot data ----------------------------------------------------------------------
@@ -450,15 +629,16 @@ def _grouped_bars(stats: Statistics, groups: Sequence[str], value: Callable[[str
         estimates = [value(task, g) for g in groups]
         xs = [j + i * width for j in range(len(groups))]
         ys = [100 * e.value for e in estimates]
-        err = [[100 * (e.value - e.low) for e in estimates], [100 * (e.high - e.value) for e in estimates]]
-        ax.bar(xs, ys, width=width, yerr=err, capsize=2, label=_task_label(task))
+        err = np.nan_to_num([[100 * (e.value - e.low) for e in estimates], [100 * (e.high - e.value) for e in estimates]])
+        ax.bar(xs, ys, width=width, yerr=err, capsize=2, label=stats.task_label(task).split(" ⚠")[0])
         rows += [{"task": task, "group": g, "value": e.value, "low": e.low, "high": e.high}
                  for g, e in zip(groups, estimates)]
     ax.set_xticks([j + width * (len(stats.tasks) - 1) / 2 for j in range(len(groups))], groups, fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.axhline(50, color="grey", lw=0.8, ls="--")
-    ax.set_ylim(bottom=max(0, min(r["low"] for r in rows) * 100 - 10) if rows else 0)
+    lows = [r["low"] for r in rows if np.isfinite(r["low"])]  # undefined cells draw no bar
+    ax.set_ylim(bottom=max(0, min(lows) * 100 - 10) if lows else 0)
     ax.legend(fontsize=7, loc="lower right")
     _save(fig, path)
     return rows
@@ -477,7 +657,7 @@ def _scatter_drop(stats: Statistics, path: Path) -> list[dict]:
                 rows.append({"task": task, "family": family, "lang": lang, "edit_rate": rate, "drop": drop})
                 xs.append(100 * rate)
                 ys.append(100 * drop)
-        ax.scatter(xs, ys, s=14, alpha=0.7, label=_task_label(task))
+        ax.scatter(xs, ys, s=14, alpha=0.7, label=stats.task_label(task).split(" ⚠")[0])
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel("characters edited (% of the pair), mean per family × language")
     ax.set_ylabel("accuracy drop (points)")
@@ -545,6 +725,8 @@ def summary(stats: Statistics, attack: Statistics | None = None) -> dict[str, di
                 c = attack.compare(task, "success_rate", AVERAGE, ATTACK)
                 entry["attack_delta"] = round(c.delta, 6)
                 entry["attack_p_value"] = round(c.p, 6)
+        # How many of the task's runs have a phase that did not beat chance (0 = every run learned).
+        entry["runs_not_learned"] = sum(r.name in stats.unlearned for r in stats.runs if r.task == task)
         out[task] = {k: v for k, v in entry.items() if np.isfinite(v)}
     return out
 
@@ -552,6 +734,7 @@ def summary(stats: Statistics, attack: Statistics | None = None) -> dict[str, di
 def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, str], facts: str, notes: str,
            attack: tuple[Statistics, AttackRuns] | None = None) -> str:
     seeds = sorted({r.seed for r in stats.runs})
+    one_seed = all(len({r.seed for r in stats.runs if r.task == t}) == 1 for t in stats.tasks)
     confidence = f"{100 * stats.cfg.confidence:g} %"
     has_families = bool(stats.families)
     lines = [
@@ -566,6 +749,7 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
         "",
         facts,
         "",
+        *learning_section(stats),
         "## How to read this report",
         "",
         f"Numbers are percentages: the mean over seeds, then (± the standard deviation across seeds when there "
@@ -573,7 +757,13 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
         f"({stats.cfg.bootstrap_samples} resamples, the same resamples for every run and language, so the "
         f"average over languages treats an item's 7 translations as one cluster). In parentheses: the difference "
         f"to the baseline `none` in points, from a paired bootstrap on the same items; `*` marks p < 0.05, `**` "
-        f"p < 0.05 after Holm's correction over all comparisons in that table.",
+        f"p < 0.05 after Holm's correction over all comparisons in that table. `n/a` marks a value that is "
+        f"undefined (its footnote says why); it is left out of pooled averages (for every run alike) and of "
+        f"Holm's family."
+        + (" **One seed per task: every interval is test-item sampling only**; it says nothing about how "
+           "another training seed would do, so no difference here is a claim about the method."
+           if one_seed else "")
+        + ("" if stats.has_baseline() else " There is no baseline run (`none`), so no differences are shown."),
         "",
         "- **accuracy** of a family: on the test pairs that the family changed (the reference label of a "
         "contrast edit is 0, not a paraphrase).",
@@ -637,7 +827,7 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
     ]
     if notes:
         lines += [notes.strip(), ""]
-    return "\n".join(lines)
+    return "\n".join(lines + stats.footnotes.render())
 
 
 def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_dir: Path | None = None,
@@ -645,14 +835,17 @@ def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_d
                  runs: Sequence[str] | None = None, variants: Sequence[str] | None = None,
                  attacks_dir: Path | None = None) -> Path:
     """With `attacks_dir` (stage `attack`'s outputs), the report gains the adaptive-attack section."""
-    stats = Statistics(load_runs(predictions_dir, runs, variants), cfg)
+    loaded = load_runs(predictions_dir, runs, variants)
+    logs = phase_logs(logs_dir, loaded)
+    # One set of footnotes and one list of runs that did not learn for every table of the report.
+    stats = Statistics(loaded, cfg, Footnotes(), unlearned_runs(logs))
     attack = None
     if attacks_dir is not None:
         attack_runs = load_attack_runs(attacks_dir, stats.runs)
-        attack = (Statistics(attack_runs.runs, cfg), attack_runs)
+        attack = (Statistics(attack_runs.runs, cfg, stats.footnotes, stats.unlearned), attack_runs)
     notes = notes_path.read_text(encoding="utf-8") if notes_path else ""
     figures = figures_and_plots(stats, out_dir)
-    text = render(stats, figures, setup or {}, training_facts(logs_dir, stats.runs), notes, attack)
+    text = render(stats, figures, setup or {}, training_facts(logs, stats.runs), notes, attack)
     write_json(out_dir / "summary.json", summary(stats, attack[0] if attack else None))
     report = out_dir / "robustness.md"
     with atomic_path(report) as tmp:
@@ -700,8 +893,9 @@ def describe_setup(params: Mapping) -> dict[str, str]:
         "target training (English PAWS-X)": f"{train('target')}; data: {sizes('target')}"
                                             + (f" from `{files}`" if (files := get("target.data.local.train", None)) else ""),
         "perturbation families": ", ".join(f"`{f}`" for f in get("perturb.families", {})),
-        "evaluation": (f"{cap} test items per language (a fixed subsample, the same ids everywhere)"
-                       if (cap := get("eval.max_examples", 0)) else "every test item"),
+        "evaluation": ("clean: every test item; perturbation families: "
+                       + (f"{cap} test items per language (a fixed subsample, the same ids in every language and "
+                          "family)" if (cap := get("eval.max_examples", 0)) else "every test item")),
         "adaptive attack": (f"{get('attack.max_examples')} test items per language (0 = all), "
                             f"at most {get('attack.query_budget')} queries per pair and "
                             f"{get('attack.max_edit_share')} of its word units edited; candidate sources: "

@@ -243,8 +243,14 @@ def resampling_weights(n_items: int, samples: int, seed: int) -> np.ndarray:
 
 def export_xtreme(run: RunArrays, out_dir: Path) -> list[Path]:
     """Clean test predictions in XTREME's submission layout: `pawsx/test-<lang>.tsv`, one predicted
-    label per line, in the order of the prepared test files."""
+    label per line, in the order of the prepared test files. Every language must have a prediction
+    for every test item (the clean test set is always predicted whole): a partial file would look
+    like a submission and score wrongly, so it is refused."""
     v = run.variant_index(CLEAN)
+    for l, lang in enumerate(run.langs):
+        if not run.mask[l, v].all():
+            raise DataError(Path(out_dir), None, f"clean predictions for {lang} miss {int((~run.mask[l, v]).sum())} "
+                            "test items: not a complete XTREME export")
     written = []
     with atomic_dir(out_dir) as tmp:
         (tmp / "pawsx").mkdir()
@@ -254,6 +260,16 @@ def export_xtreme(run: RunArrays, out_dir: Path) -> list[Path]:
             path.write_text("".join(f"{int(x)}\n" for x in labels), encoding="utf-8")
             written.append(out_dir / "pawsx" / path.name)
     return written
+
+
+def xtreme_accuracy(prediction_file: Path, gold_labels: Sequence[int | str]) -> float:
+    """XTREME's own rule for PAWS-X (google-research/xtreme `evaluate.py`: `read_label` and
+    `accuracy`): one label per line, stripped; the line count must equal the gold file's; accuracy
+    is the share of lines equal to the gold label, in order."""
+    predictions = [line.strip() for line in prediction_file.read_text(encoding="utf-8").splitlines()]
+    if len(predictions) != len(gold_labels):
+        raise DataError(prediction_file, None, f"{len(predictions)} predictions for {len(gold_labels)} test items")
+    return sum(p == str(g) for p, g in zip(predictions, gold_labels)) / len(predictions)
 
 
 def score_predictions(predictions: Path | Sequence[Path], metrics_path: Path,

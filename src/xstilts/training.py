@@ -14,7 +14,7 @@ import copy
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,9 +24,11 @@ from torch.utils.data import DataLoader
 
 from xstilts.errors import ParamsError
 from xstilts.kernels import use_fast_dropout
+from xstilts.learning import describe, learning_check
 from xstilts.modeling import (
     EncodedPairs,
     IndexedPairs,
+    cpu_description,
     PairCollator,
     load_classifier,
     load_tokenizer,
@@ -90,6 +92,8 @@ class TrainResult:
     validation_examples: int
     seconds: float
     resumed_at_step: int | None = None  # where a rerun picked up an interrupted run (xstilts.resume)
+    # Did the best held-out accuracy beat the majority-class rate? (xstilts.learning)
+    learning: dict = field(default_factory=dict)
 
 
 def _train_loader(pairs: EncodedPairs, cfg: TrainConfig, pad_id: int, seed: int) -> DataLoader:
@@ -341,13 +345,17 @@ def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dic
         validation_examples=len(validation),
         seconds=time.perf_counter() - started,
         resumed_at_step=resumed.loop.step if resumed is not None else None,
+        learning=learning_check(best_acc, validation.labels, len(history)),
     )
+    accelerator.print(describe(result.learning))
     if log_dir is not None:
         if accelerator.is_main_process:
             live = accelerator.get_tracker("dvclive", unwrap=True)
             live.summary.update(best_validation_accuracy=best_acc, best_step=best_step, seconds=round(result.seconds, 1),
                                 train_examples=len(train), validation_examples=len(validation),
-                                processes=accelerator.num_processes)
+                                processes=accelerator.num_processes, learned=result.learning["learned"],
+                                chance_accuracy=result.learning["chance"],
+                                learning_p_value=result.learning["p_value"])
         accelerator.end_training()
     if accelerator.is_main_process:
         with atomic_dir(out_dir) as tmp:
@@ -369,6 +377,7 @@ def _train(accelerator, started: float, init_dir: Path, train_rows: Sequence[dic
                 # What `mixed_precision: auto` became on this machine (bf16 only where it is native).
                 "mixed_precision": str(accelerator.mixed_precision),
                 "encoder_only": save_encoder_only,
+                "machine": cpu_description(),
             })
             for name, content in extra_files.items():
                 write_json(tmp / name, content)
