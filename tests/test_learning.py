@@ -42,6 +42,8 @@ def test_selection_over_validation_points_is_corrected():
     assert one["learned"] and not many["learned"]  # 45 % of 150 beats 1/3 alone, not as the best of 20
 
 
-def test_no_held_out_data_is_not_learned():
+def test_without_enough_held_out_data_nothing_is_claimed():
     check = learning_check(float("nan"), [], 1)
-    assert not check["learned"] and describe(check).startswith("not checked")
+    assert check["learned"] is None and describe(check).startswith("not checked")
+    tiny = learning_check(1.0, [0, 1] * 4, validation_points=4)  # even 8 of 8 right: p = 4 / 256 > 0.01
+    assert tiny["learned"] is None and describe(tiny).startswith("not checked (too little held-out data)")

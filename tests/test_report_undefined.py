@@ -116,6 +116,16 @@ def test_one_run_without_a_baseline(pred_dir, tmp_path):
     assert "clean_delta" not in summary["anli"]
 
 
+def test_runs_with_different_families_are_refused(pred_dir, tmp_path):
+    from xstilts.errors import XstiltsError
+
+    _write_run(pred_dir / "none-s13.jsonl", _good(0))
+    rows = [r for r in map(json.loads, (pred_dir / "none-s13.jsonl").read_text().splitlines()) if r["variant"] != "noise"]
+    (pred_dir / "anli-s13.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(XstiltsError, match="none-s13: variants clean, contrast, noise, but anli-s13 has clean, contrast"):
+        load_runs(pred_dir)
+
+
 def test_a_run_that_did_not_learn_is_marked_everywhere(pred_dir, tmp_path):
     _write_run(pred_dir / "none-s13.jsonl", _good(0))
     _write_run(pred_dir / "anli-s13.jsonl", _good(1))

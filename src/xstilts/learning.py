@@ -1,8 +1,7 @@
 """Did a training phase learn? Its best held-out accuracy against the majority-class rate.
 
-A phase that stays at chance (a near-constant predictor) still writes a checkpoint, and every later
-number of its chain is then noise: the difference to the baseline is not an effect of the
-intermediate task. Each phase records this check in `training_log.json` and its dvclive
+A phase that stays at chance (a near-constant predictor) still writes a checkpoint, and the
+numbers of its chain then mix that failure with whatever the intermediate task did. Each phase records this check in `training_log.json` and its dvclive
 `metrics.json`; the report marks every run whose phase failed it.
 
 The test is exact and one-sided: H0 = the held-out predictions are right with the probability of
@@ -43,21 +42,26 @@ def chance_rate(labels: Sequence[int]) -> float:
 
 def learning_check(best_accuracy: float, labels: Sequence[int], validation_points: int = 1) -> dict:
     """`{"chance", "correct", "n", "p_value", "learned"}` for a best held-out accuracy on `labels`,
-    selected as the best of `validation_points` evaluations."""
+    selected as the best of `validation_points` evaluations.
+    `learned` is None (not checked) without held-out data, or where even a perfect score could not
+    reach p < ALPHA (too few held-out examples to tell)."""
     n = len(labels)
     chance = chance_rate(labels)
+    points = max(1, validation_points)
     if n == 0 or not math.isfinite(best_accuracy):
-        return {"chance": chance, "correct": 0, "n": n, "p_value": float("nan"), "learned": False}
+        return {"chance": chance, "correct": 0, "n": n, "p_value": float("nan"), "learned": None}
     correct = round(best_accuracy * n)
-    p = min(1.0, binomial_sf(correct, n, chance) * max(1, validation_points))
-    return {"chance": round(chance, 6), "correct": correct, "n": n, "p_value": p, "learned": p < ALPHA}
+    p = min(1.0, binomial_sf(correct, n, chance) * points)
+    testable = binomial_sf(n, n, chance) * points < ALPHA
+    return {"chance": round(chance, 6), "correct": correct, "n": n, "p_value": p,
+            "learned": (p < ALPHA) if testable else None}
 
 
 def describe(check: dict) -> str:
     """One line for logs and reports: "learned: held-out 76.0 % vs 50.0 % chance (p = 1e-09)"."""
     if check["n"] == 0:
         return "not checked: no held-out data"
-    verdict = "learned" if check["learned"] else "did not learn"
+    verdict = {True: "learned", False: "did not learn"}.get(check["learned"], "not checked (too little held-out data)")
     accuracy = check["correct"] / check["n"]
     return (f"{verdict}: held-out {100 * accuracy:.1f} % vs {100 * check['chance']:.1f} % chance "
             f"(p = {check['p_value']:.2g}, n = {check['n']})")

@@ -149,6 +149,9 @@ def load_runs(predictions_dir: Path, names: Sequence[str] | None = None,
         if run.arrays.ids != first.arrays.ids or run.arrays.langs != first.arrays.langs:
             raise XstiltsError(f"{predictions_dir / run.name}: not the same test items and languages "
                                f"as {first.name} — rerun `dvc repro` so every run sees the same data")
+        if run.arrays.variants != first.arrays.variants:
+            raise XstiltsError(f"{predictions_dir / run.name}: variants {', '.join(run.arrays.variants)}, but "
+                               f"{first.name} has {', '.join(first.arrays.variants)} — rerun `dvc repro`")
     # Baseline first, then the intermediate tasks in name order.
     return sorted(runs, key=lambda r: (r.task != NO_INTERMEDIATE, r.task, r.seed))
 
@@ -251,10 +254,9 @@ class Statistics:
     @staticmethod
     def _undefined_because(run: Run, name: str, lang: str, variant: str) -> str | None:
         arrays = run.arrays
-        if variant not in arrays.variants:
-            return f"run {run.name} has no {variant} predictions"
         if not arrays.mask[arrays.lang_index(lang), arrays.variant_index(variant)].any():
-            return f"{variant} changed no test item in {lang}"
+            return (f"no attacked pair in {lang}" if variant == ATTACK
+                    else f"{variant} changed no test item in {lang}")
         if np.isfinite(metric(arrays, name, lang, variant)):
             return None
         if name == "relative_drop":
@@ -265,6 +267,8 @@ class Statistics:
         return f"{name.replace('_', ' ')} in {lang} under {variant} is undefined for run {run.name}"
 
     def _leaves(self, name: str, lang: str, variant: str) -> list[tuple[str, str]]:
+        if lang == EN_GAP and variant == POOLED:
+            raise ValueError("the English gap is defined per variant, not over pooled families")
         langs = [x for x in self.langs if x != "en"] if lang == EN_GAP else (
             self.langs if lang == AVERAGE else [lang])
         variants = self.preserving if variant == POOLED else [variant]
@@ -284,10 +288,8 @@ class Statistics:
             shape = () if w is None else (len(w),)
             return np.full(shape, np.nan)
         value = np.mean([metric(run.arrays, name, x, v, w) for x, v in kept], axis=0)
-        if lang == EN_GAP:
-            english = (self._pooled(run, name, "en", variant, w) if variant == POOLED
-                       else metric(run.arrays, name, "en", variant, w) if not self._leaf_reason(name, "en", variant)
-                       else np.nan)
+        if lang == EN_GAP:  # English minus the mean of the other languages (of one variant)
+            english = np.nan if self._leaf_reason(name, "en", variant) else metric(run.arrays, name, "en", variant, w)
             value = english - value
         return value
 
@@ -301,8 +303,11 @@ class Statistics:
         if name == "crosslingual_consistency":
             return None
         kept, dropped = self._split(name, lang, variant)
-        if lang == EN_GAP and (why := (self._leaf_reason(name, "en", variant) if variant != POOLED else None)):
-            return why
+        if lang == EN_GAP and (why := self._leaf_reason(name, "en", variant)):
+            return f"n/a: {why}."
+        if not kept and not dropped:  # nothing to pool at all
+            return ("n/a: there is no label-preserving family." if variant == POOLED
+                    else "n/a: there is no language besides English.")
         if not dropped:
             return None
         reasons = "; ".join(dict.fromkeys(dropped))
@@ -331,9 +336,10 @@ class Statistics:
             return float("nan"), float("nan"), "interval n/a: the statistic is undefined in every bootstrap resample."
         tail = 100 * (1 - self.cfg.confidence) / 2
         low, high = np.percentile(finite, [tail, 100 - tail])
-        missing = replicates.size - finite.size
-        note = (f"interval over the {finite.size} of {replicates.size} bootstrap resamples in which the statistic "
-                f"is defined." if missing else None)
+        # Conditional on the resamples in which the statistic exists (those that drew a scored item).
+        note = ("interval over the bootstrap resamples in which the statistic is defined (some drew none of the "
+                "items it needs), so it is conditional on those items being drawn."
+                if finite.size < replicates.size else None)
         return float(low), float(high), note
 
     def estimate(self, task: str, name: str, lang: str, variant: str) -> Estimate:
@@ -379,16 +385,19 @@ class Statistics:
         mask = arrays.mask[l, v]
         return float(arrays.edit_rate[l, v][mask].mean()) if mask.any() else float("nan")
 
-    def task_label(self, task: str) -> str:
-        """The task's row label; a task with a run that did not learn is marked, with the reason."""
+    def task_label(self, task: str, mark: bool = True) -> str:
+        """The task's row label; with `mark`, a task with a run that did not learn is marked, with the
+        reason as a footnote."""
         label = f"{task} (baseline)" if task == NO_INTERMEDIATE else task
-        failed = [f"run {r.name} did not learn ({self.unlearned[r.name]})"
-                  for r in self.runs if r.task == task and r.name in self.unlearned]
-        if not failed:
+        failed = [r.name for r in self.runs if r.task == task and r.name in self.unlearned]
+        if not failed or not mark:
             return label
-        why = "; ".join(failed) + (". Its differences to the baseline are not an effect of the intermediate task."
-                                   if task != NO_INTERMEDIATE else
-                                   ". The baseline itself did not learn: no difference to it means anything.")
+        why = ("; ".join(f"run {name}: {self.unlearned[name]}" for name in failed)
+               + (f". This task's values include {len(failed)} run(s) whose training did not beat chance, so its Δ "
+                  "to the baseline mixes that failure with any effect of the intermediate task."
+                  if task != NO_INTERMEDIATE else
+                  f". The baseline's values include {len(failed)} run(s) whose training did not beat chance, so "
+                  "every Δ to the baseline mixes that failure with any effect of the intermediate tasks."))
         return f"{label} ⚠ did not learn{self.footnotes.mark(why)}"
 
 
@@ -482,13 +491,13 @@ def seeds_table(stats: Statistics) -> str:
     for task in stats.tasks:
         seeds = sorted(r.seed for r in stats.runs if r.task == task)
         row = [stats.task_label(task), ", ".join(map(str, seeds))]
-        for name, variant in (("accuracy", CLEAN), ("robust_accuracy", POOLED)):
+        for name, variant in (("accuracy", CLEAN), ("robust_accuracy", POOLED))[:2 if stats.preserving else 1]:
             points, _ = stats._per_seed(task, name, AVERAGE, variant)
             row.append(" / ".join(_pp(p) for p in points))
             row.append(_cell(stats.footnotes, stats.estimate(task, name, AVERAGE, variant), interval=False))
         rows.append(row)
     return _table(["intermediate task", "seeds", "clean avg per seed", "clean avg mean ± std",
-                   "robust avg per seed", "robust avg mean ± std"], rows)
+                   *(["robust avg per seed", "robust avg mean ± std"] if stats.preserving else [])], rows)
 
 
 def attack_effort(stats: Statistics, attack: AttackRuns) -> str:
@@ -593,9 +602,10 @@ def learning_section(stats: Statistics) -> list[str]:
              "binomial test, p < 0.01, Bonferroni over its validation points). These did not:", ""]
     for name, why in stats.unlearned.items():
         task = RUN_NAME.match(name)["task"]
-        meaning = ("the baseline did not learn, so no difference to it is an effect of intermediate training"
+        meaning = ("every Δ to the baseline mixes this failure with any effect of intermediate training"
                    if task == NO_INTERMEDIATE else
-                   "its differences to the baseline are not an effect of the intermediate task")
+                   f"the {task} values include this run, so their Δ to the baseline is not an effect of the "
+                   "intermediate task alone")
         lines.append(f"- **{name}**: did not learn ({why}); {meaning}.")
     return [*lines, ""]
 
@@ -630,7 +640,7 @@ def _grouped_bars(stats: Statistics, groups: Sequence[str], value: Callable[[str
         xs = [j + i * width for j in range(len(groups))]
         ys = [100 * e.value for e in estimates]
         err = np.nan_to_num([[100 * (e.value - e.low) for e in estimates], [100 * (e.high - e.value) for e in estimates]])
-        ax.bar(xs, ys, width=width, yerr=err, capsize=2, label=stats.task_label(task).split(" ⚠")[0])
+        ax.bar(xs, ys, width=width, yerr=err, capsize=2, label=stats.task_label(task, mark=False))
         rows += [{"task": task, "group": g, "value": e.value, "low": e.low, "high": e.high}
                  for g, e in zip(groups, estimates)]
     ax.set_xticks([j + width * (len(stats.tasks) - 1) / 2 for j in range(len(groups))], groups, fontsize=8)
@@ -657,7 +667,7 @@ def _scatter_drop(stats: Statistics, path: Path) -> list[dict]:
                 rows.append({"task": task, "family": family, "lang": lang, "edit_rate": rate, "drop": drop})
                 xs.append(100 * rate)
                 ys.append(100 * drop)
-        ax.scatter(xs, ys, s=14, alpha=0.7, label=stats.task_label(task).split(" ⚠")[0])
+        ax.scatter(xs, ys, s=14, alpha=0.7, label=stats.task_label(task, mark=False))
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel("characters edited (% of the pair), mean per family × language")
     ax.set_ylabel("accuracy drop (points)")
@@ -734,7 +744,7 @@ def summary(stats: Statistics, attack: Statistics | None = None) -> dict[str, di
 def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, str], facts: str, notes: str,
            attack: tuple[Statistics, AttackRuns] | None = None) -> str:
     seeds = sorted({r.seed for r in stats.runs})
-    one_seed = all(len({r.seed for r in stats.runs if r.task == t}) == 1 for t in stats.tasks)
+    single = [f"`{t}`" for t in stats.tasks if len({r.seed for r in stats.runs if r.task == t}) == 1]
     confidence = f"{100 * stats.cfg.confidence:g} %"
     has_families = bool(stats.families)
     lines = [
@@ -760,9 +770,11 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
         f"p < 0.05 after Holm's correction over all comparisons in that table. `n/a` marks a value that is "
         f"undefined (its footnote says why); it is left out of pooled averages (for every run alike) and of "
         f"Holm's family."
-        + (" **One seed per task: every interval is test-item sampling only**; it says nothing about how "
-           "another training seed would do, so no difference here is a claim about the method."
-           if one_seed else "")
+        + " **Every interval and p-value here is test-item sampling only**: the bootstrap resamples test items "
+          "with the trained checkpoints fixed, so it says nothing about how other training seeds would do; the "
+          "± seed standard deviation is the only measure of seed variation."
+        + (f" Tasks with a single seed ({', '.join(single)}) have none, so no difference of theirs is a claim "
+           "about the method." if single else "")
         + ("" if stats.has_baseline() else " There is no baseline run (`none`), so no differences are shown."),
         "",
         "- **accuracy** of a family: on the test pairs that the family changed (the reference label of a "
