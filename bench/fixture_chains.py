@@ -60,6 +60,22 @@ def chain(params: dict, task: str, seed: int, precision: str, work: Path, prepar
     return out
 
 
+def table(res: dict) -> str:
+    """Markdown: one row per precision × task, the best held-out accuracy of each seed (⚠ = did not learn)."""
+    rows = {}
+    for c in res["chains"]:
+        for phase in ("intermediate", "target"):
+            if phase in c:
+                mark = "" if c[phase]["learning"]["learned"] else " ⚠"
+                rows.setdefault((c["precision"], c["task"], phase), []).append(
+                    f"{c[phase]['best_validation_accuracy']:.3f}{mark}")
+    seeds = sorted({c["seed"] for c in res["chains"]})
+    lines = ["| precision | chain | phase | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+             "|---|---|---|" + "---:|" * len(seeds)]
+    lines += [f"| {'float32' if p == 'no' else p} | {t} | {ph} | " + " | ".join(v) + " |" for (p, t, ph), v in rows.items()]
+    return "\n".join(lines)
+
+
 @click.command()
 @click.option("--seeds", default="13,14,15,16,17", show_default=True)
 @click.option("--precision", "precisions", multiple=True, default=("no", "bf16"), show_default=True,
@@ -93,6 +109,7 @@ def main(seeds: str, precisions: tuple[str, ...], params_path: str, prepared: Pa
                            err=True)
                 if json_path is not None:  # after every chain: a killed run keeps what it measured
                     json_path.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    click.echo(table(res))
 
 
 if __name__ == "__main__":
