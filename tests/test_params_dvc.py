@@ -27,9 +27,8 @@ SECTIONS = {"intermediate.train": TrainConfig, "target.train": TrainConfig, "eva
             "attack": AttackConfig}
 
 CHECK = '''
-import json, sys
+import json
 from xstilts.attack.run import AttackConfig
-from xstilts.errors import cli_errors
 from xstilts.evaluation import EvalConfig
 from xstilts.params import load_params, section
 from xstilts.training import TrainConfig
