@@ -34,7 +34,7 @@ def test_every_run_has_metrics_for_every_language_and_variant(offline_run):
                     assert 0.0 <= value <= 1.0
                     if variant != "clean":
                         assert 0.0 <= metrics[f"{lang}.{variant}.robust_accuracy"] <= value
-                        kind = "flip_rate" if variant == "contrast" else "consistency"
+                        kind = "flip_rate" if variant == "contrast" else "flip"
                         assert 0.0 <= metrics[f"{lang}.{variant}.{kind}"] <= 1.0
             for variant in variants:
                 assert 0.0 <= metrics[f"crosslingual.{variant}.consistency"] <= 1.0
@@ -91,20 +91,21 @@ def test_every_training_phase_of_every_chain_learned(offline_run):
 def test_report_has_tables_and_figures(offline_run):
     work = offline_run.path
     report = (work / "reports/robustness.md").read_text()
-    assert "## Headline: clean accuracy by language" in report and "| none (baseline) |" in report
+    assert "## The answer" in report and "## Primary endpoints" in report and "| none (baseline) |" in report
     assert "## Per perturbation family" in report and "### contrast (flipping)" in report
     assert "## Adaptive attack" in report and "Attack success rate by language" in report
-    for png in ("clean_by_language.png", "robust_by_family.png", "drop_vs_rate.png"):
+    for png in ("primary_forest.png", "clean_by_language.png", "flip_by_family.png", "drop_vs_rate.png"):
         assert (work / "reports/figures" / png).read_bytes()[:4] == b"\x89PNG"
     summary = json.loads((work / "reports/summary.json").read_text())
-    assert set(summary) == {"none", "anli"} and "robust_delta" in summary["anli"]
+    assert set(summary) == {"none", "anli"} and "flip_pooled_delta" in summary["anli"]
 
 
 def test_dvc_shows_plots_metrics_and_training_curves(offline_run):
     work, env = offline_run.path, offline_run.env
     plots = json.loads(dvc("plots", "show", "--json", cwd=work, env=env).stdout)
     names = " ".join(plots["data"])
-    for expected in ("reports/plots/clean_by_language.csv", "reports/plots/robust_by_family.csv",
+    for expected in ("reports/plots/clean_by_language.csv", "reports/plots/flip_by_family.csv",
+                     "reports/plots/primary_forest.csv",
                      "reports/plots/drop_vs_rate.csv", "logs/target/none-s13/plots/metrics"):
         assert expected in names, names
     curve = (work / "logs/target/none-s13/plots/metrics/validation_accuracy.tsv").read_text().splitlines()

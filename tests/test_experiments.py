@@ -18,7 +18,7 @@ from workspace import dvc, git, stages_run
 
 pytestmark = pytest.mark.e2e
 
-SUMMARY_KEEP = r"Experiment|State|report\.seed|[a-z_]+\.(clean|robust)_(accuracy|delta|p_value)"
+SUMMARY_KEEP = r"Experiment|State|report\.seed|[a-z_]+\.(clean_accuracy|flip_pooled)(_delta|_p_value)?"
 
 
 def _queue_done(work, env, timeout: float = 900) -> str:
@@ -79,7 +79,7 @@ def test_exp_show_csv_and_md_compare_the_experiments(experiments):
     assert {rows[n]["report.seed"] for n in names} == {"1", "2"}
     # A different bootstrap seed may move the p-values, never the point estimates (same predictions).
     a, b = (rows[n] for n in names)
-    estimates = ("anli.clean_delta", "anli.robust_delta", "none.clean_accuracy")
+    estimates = ("anli.clean_accuracy_delta", "anli.flip_pooled_delta", "none.clean_accuracy")
     assert all(a[k] == b[k] != "" for k in estimates), (a, b)
     assert any(rows["anli-1epoch"][k] != a[k] for k in estimates[:2])  # retrained anli: new estimates
     assert rows["anli-1epoch"]["none.clean_accuracy"] == a["none.clean_accuracy"]  # the baseline untouched
@@ -93,7 +93,7 @@ def test_metrics_diff_md_between_main_and_an_experiment(experiments):
                cwd=work, env=env).stdout
     header = [cell.strip() for cell in diff.splitlines()[0].split("|")]
     assert header[1:6] == ["Path", "Metric", "main", "anli-1epoch", "Change"], diff
-    assert "reports/summary.json" in diff and "anli.clean_delta" in diff
+    assert "reports/summary.json" in diff and "anli.clean_accuracy_delta" in diff
 
 
 def test_promoting_an_experiment_to_a_branch(experiments):

@@ -66,9 +66,13 @@ def test_a_constant_predictor_gives_na_with_a_reason_not_a_crash(pred_dir, tmp_p
     report, summary = _report(pred_dir, tmp_path)
     contrast = report.split("### contrast (flipping)", 1)[1].split("###", 1)[0]
     anli = next(line for line in contrast.splitlines() if line.startswith("| anli"))
-    if label == 0:  # wrong on every paraphrase: its clean accuracy on the contrast items is 0
+    if label == 0:  # wrong on every paraphrase: no contrast item is right on its clean pair
         assert "n/a[^" in anli
-        assert "clean accuracy 0 is its denominator" in report
+        assert "is right on none of the changed items' clean pairs (the rate is conditional on them)" in report
+    # Label-balanced consistency is undefined for a constant predictor (never a free 100 %).
+    noise = report.split("### noise (preserving)", 1)[1].split("###", 1)[0]
+    assert "n/a[^" in next(line for line in noise.splitlines() if line.startswith("| anli"))
+    assert "label-balanced consistency is undefined for a constant predictor" in report
     assert "## Notes on undefined and partial values" in report or label == 1
     assert np.isfinite(summary["anli"]["clean_accuracy"])
 
@@ -79,12 +83,12 @@ def test_an_all_wrong_predictor(pred_dir, tmp_path):
     report, summary = _report(pred_dir, tmp_path)
     assert summary["anli"]["clean_accuracy"] == 0.0
     noise = report.split("### noise (preserving)", 1)[1].split("###", 1)[0]
-    assert "n/a" in next(line for line in noise.splitlines() if line.startswith("| anli"))  # relative drop
+    assert "n/a" in next(line for line in noise.splitlines() if line.startswith("| anli"))  # flip | right on clean
     # An undefined difference is not a test: it is left out of Holm's family (and the text says so).
-    assert "left out of pooled averages (for every run alike) and of Holm's family" in report
+    assert "left out of pooled values for every run alike and out of Holm's family" in report
     stats = Statistics(load_runs(pred_dir), ReportConfig(bootstrap_samples=200))
     cells = [("anli", name, "avg", "noise") for name in ("accuracy", "relative_drop")]
-    out = stats.compare_all(cells)
+    out = stats.compare_all(cells, correct=True)
     undefined, defined = out[cells[1]], out[cells[0]]
     assert np.isnan(undefined.p) and np.isnan(undefined.p_holm) and undefined.note
     assert defined.p_holm == pytest.approx(defined.p)  # a family of one: Holm changes nothing
@@ -94,7 +98,7 @@ def test_a_family_that_changed_nothing_in_one_language_is_left_out_of_the_averag
     _write_run(pred_dir / "none-s13.jsonl", _good(0), unchanged_langs=("ja",))
     _write_run(pred_dir / "anli-s13.jsonl", _good(1), unchanged_langs=("ja",))
     report, _ = _report(pred_dir, tmp_path)
-    robust = report.split("### noise", 1)[1].split("Robust accuracy by language:", 1)[1].split("##", 1)[0]
+    robust = report.split("### noise", 1)[1].split("Flip rate given right on the clean pair, by language:", 1)[1].split("##", 1)[0]
     header, _, *rows = [line for line in robust.splitlines() if line.startswith("|")]
     ja, avg = header.split(" | ").index("ja"), header.split(" | ").index("avg |") if "avg |" in header else -1
     cells = rows[0].split(" | ")
@@ -102,8 +106,8 @@ def test_a_family_that_changed_nothing_in_one_language_is_left_out_of_the_averag
     assert cells[-1].split(" ")[0].replace(".", "").isdigit()  # the average still has a value ...
     assert "pooled over the 2 of 3" in report and "noise changed no test item in ja" in report  # ... saying what it left out
     stats = Statistics(load_runs(pred_dir), ReportConfig(bootstrap_samples=200))
-    avg_value = stats.estimate("anli", "robust_accuracy", "avg", "noise").value
-    parts = [stats.estimate("anli", "robust_accuracy", lang, "noise").value for lang in ("en", "de")]
+    avg_value = stats.estimate("anli", "flip", "avg", "noise").value
+    parts = [stats.estimate("anli", "flip", lang, "noise").value for lang in ("en", "de")]
     assert avg_value == pytest.approx(np.mean(parts))
     assert not np.isnan(avg_value)
 
@@ -113,7 +117,7 @@ def test_one_run_without_a_baseline(pred_dir, tmp_path):
     report, summary = _report(pred_dir, tmp_path)
     assert "no baseline run" in report and "test-item sampling only" in report
     assert "(+" not in report and "(-" not in report  # no differences without a baseline
-    assert "clean_delta" not in summary["anli"]
+    assert "clean_accuracy_delta" not in summary["anli"]
 
 
 def test_runs_with_different_families_are_refused(pred_dir, tmp_path):
@@ -141,7 +145,8 @@ def test_a_run_that_did_not_learn_is_marked_everywhere(pred_dir, tmp_path):
     assert "## Runs that did not learn" in report
     assert "intermediate held-out 34.2 % vs 33.3 % chance" in report
     assert "not an effect of the intermediate task" in report
-    for table in report.split("## Headline: clean accuracy by language", 1)[1].split("\n\n"):
+    assert "`anli` is left out of the answer" in report  # the learnability gate
+    for table in report.split("## Exploratory: clean accuracy by language", 1)[1].split("\n\n"):
         rows = [line for line in table.splitlines() if line.startswith("| anli")]
         assert all("did not learn" in row for row in rows)
     setup = report.split("## Runs that did not learn", 1)[0]

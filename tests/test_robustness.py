@@ -42,6 +42,20 @@ def test_paired_metrics_by_hand():
     assert d.robust_accuracy(pred, gold, clean_pred, clean_gold) == pytest.approx(2 / 5)  # items 0, 2
     assert d.consistency(pred, clean_pred) == pytest.approx(3 / 5)  # items 0, 2, 3 unchanged
     assert d.flip_rate(pred, clean_pred) == pytest.approx(2 / 5)
+    # Right on the clean pair: items 0, 1, 2; of those item 1 turned wrong.
+    assert d.conditional_flip_rate(pred, gold, clean_pred, clean_gold) == pytest.approx(1 / 3)
+    # Per gold label among those: label 1 -> items 0 (kept), 1 (changed): 1/2; label 0 -> item 2 (kept): 1.
+    assert d.balanced_consistency(pred, clean_pred, clean_gold) == pytest.approx(0.75)
+    # A constant predictor: right on label-1 items only, so balanced consistency is undefined, not 1.
+    ones = np.ones(5, int)
+    assert d.consistency(ones, ones) == 1.0 and math.isnan(d.balanced_consistency(ones, ones, clean_gold))
+    # Contrast: new label 0. Flips to it count only from a right clean prediction whose label changed
+    # (items 0, 1; item 2 was already 0).
+    new = np.zeros(5, int)
+    assert d.directed_flip_rate(np.array([0, 1, 0, 0, 0]), new, clean_pred, clean_gold) == pytest.approx(1 / 2)
+    # Weighted (bootstrap) replicates agree with the plain value at weights of 1.
+    w = np.ones((2, 5), np.float32)
+    assert d.conditional_flip_rate(pred, gold, clean_pred, clean_gold, w).tolist() == pytest.approx([1 / 3] * 2)
     clean_acc, acc = d.accuracy(clean_pred, clean_gold), d.accuracy(pred, gold)
     assert (clean_acc, acc) == (pytest.approx(0.6), pytest.approx(0.6))
     assert d.drop(0.8, 0.6) == pytest.approx(0.2)
@@ -64,6 +78,7 @@ def test_evaluate_modules_use_the_same_definitions(monkeypatch):
         clean_predictions=[1, 1, 0, 1, 0], clean_references=[1, 1, 0, 0, 1])
     assert result["robust_accuracy"] == pytest.approx(0.4)
     assert result["consistency"] == pytest.approx(0.6) and result["flip_rate"] == pytest.approx(0.4)
+    assert result["conditional_flip_rate"] == pytest.approx(1 / 3) and result["balanced_consistency"] == pytest.approx(0.75)
     assert result["drop"] == pytest.approx(0.0) and result["accuracy"] == pytest.approx(0.6)
     assert load_metric("accuracy").compute(predictions=[1, 0, 1, 1], references=[1, 1, 1, 0])["accuracy"] == 0.5
 
@@ -109,11 +124,17 @@ def test_score_run_by_hand(small_run):
     # en noise, changed items 1 and 3: perturbed right on 3 only; clean right on 1 only
     assert m["en.noise.accuracy"] == 0.5 and m["en.noise.drop"] == 0.0
     assert m["en.noise.robust_accuracy"] == 0.0 and m["en.noise.consistency"] == 0.0
-    # de noise, all three changed, predictions identical to clean
-    assert m["de.noise.consistency"] == 1.0 and m["de.noise.robust_accuracy"] == pytest.approx(1 / 3)
+    assert m["en.noise.flip"] == 1.0  # right on the clean pair: item 1 only, and it turned wrong
+    # de noise, all three changed, predictions identical to clean: right on clean only on item 1 (label 1)
+    assert m["de.noise.flip"] == 0.0 and m["de.noise.robust_accuracy"] == pytest.approx(1 / 3)
+    # label-balanced consistency: de is right on no label-0 item, so it is undefined (left out), not 1
+    assert "de.noise.consistency" not in m
     # contrast en: items 1, 3 -> predicted 0 = expected: accuracy 1; clean right on 1 only
     assert m["en.contrast.accuracy"] == 1.0 and m["en.contrast.robust_accuracy"] == 0.5
-    assert m["en.contrast.flip_rate"] == 0.5  # item 1 flipped 1 -> 0; item 3 stayed 0
+    assert m["en.contrast.clean_accuracy"] == 0.5  # recall on the edited paraphrases before the edit
+    # flips towards the new label, of the items right on the clean pair: en item 1 (1 -> 0); item 3
+    # was already 0 on its clean pair (wrong), so its "0" is no flip
+    assert m["en.contrast.flip_rate"] == 1.0
     assert m["de.contrast.flip_rate"] == 0.0 and m["de.contrast.accuracy"] == 0.5
     assert "en.contrast.consistency" not in m and "en.noise.flip_rate" not in m
     # clean: items 1 and 3 are predicted alike in en and de, item 2 is not

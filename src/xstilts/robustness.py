@@ -8,8 +8,11 @@ A run's predictions become dense arrays over (language, variant, item), items be
 its clean version. Flat keys, for `dvc metrics diff` and `dvc exp show`:
 
     <lang>.clean.accuracy
-    <lang>.<family>.accuracy | drop | relative_drop | robust_accuracy | consistency (preserving
-                               families) | flip_rate (contrast sets)
+    <lang>.<family>.accuracy | drop | relative_drop | robust_accuracy
+                     preserving families: flip (P(wrong | right on the clean pair)) | consistency
+                                          (label-balanced, among items right on the clean pair)
+                     contrast sets: flip_rate (towards the new label, of items right on the clean
+                                    pair) | clean_accuracy (recall on the paraphrases edited)
     avg.<variant>.<metric>               mean over languages
     en_gap.<variant>.accuracy            English minus the mean of the other languages
     crosslingual.<variant>.consistency   share of items predicted alike in every language
@@ -163,13 +166,16 @@ def _robust_accuracy(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarra
 
 
 def _consistency(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    pred, _, clean_pred, _ = _args(run, l, v)
-    return d.consistency(pred, clean_pred, w)
+    pred, _, clean_pred, clean_gold = _args(run, l, v)
+    return d.balanced_consistency(pred, clean_pred, clean_gold, w)
+
+
+def _flip(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
+    return d.conditional_flip_rate(*_args(run, l, v), w)
 
 
 def _flip_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    pred, _, clean_pred, _ = _args(run, l, v)
-    return d.flip_rate(pred, clean_pred, w)
+    return d.directed_flip_rate(*_args(run, l, v), w)
 
 
 def _attack_success_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
@@ -180,10 +186,12 @@ def _attack_success_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.nd
 # Which metrics each kind of variant gets; adding a metric is one entry here.
 METRICS: dict[str, dict[str, Metric]] = {
     CLEAN: {"accuracy": _accuracy},
-    PRESERVING: {"accuracy": _accuracy, "drop": _drop, "relative_drop": _relative_drop,
-                 "robust_accuracy": _robust_accuracy, "consistency": _consistency},
-    FLIPPING: {"accuracy": _accuracy, "drop": _drop, "relative_drop": _relative_drop,
-               "robust_accuracy": _robust_accuracy, "flip_rate": _flip_rate},
+    PRESERVING: {"accuracy": _accuracy, "flip": _flip, "consistency": _consistency, "drop": _drop,
+                 "relative_drop": _relative_drop, "robust_accuracy": _robust_accuracy},
+    # Contrast sets: flip_rate counts flips towards the new label; clean_accuracy on the changed items
+    # (all paraphrases) is the model's recall on the pairs the edits start from.
+    FLIPPING: {"accuracy": _accuracy, "flip_rate": _flip_rate, "clean_accuracy": _clean_accuracy, "drop": _drop,
+               "relative_drop": _relative_drop, "robust_accuracy": _robust_accuracy},
 }
 # The adaptive attack (arrays from xstilts.attack.metrics): `pred` is the prediction after the attack,
 # so its accuracy is TextAttack's accuracy under attack (failed / all).

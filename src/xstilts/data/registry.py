@@ -187,3 +187,22 @@ TARGET_DATASET = "pawsx"
 
 def intermediate_task_names() -> list[str]:
     return [NO_INTERMEDIATE] + [n for n, s in DATASETS.items() if s.kind == "nli"] + list(MIXTURES)
+
+
+# The shuffled-label control of an intermediate task: the same rows and steps, the training labels
+# permuted (seeded), so that it separates "NLI signal" from "more English fine-tuning".
+CONTROL_SUFFIX = "_shuffled"
+
+
+def is_control(task: str) -> bool:
+    return task.endswith(CONTROL_SUFFIX)
+
+
+def arm_of(control: str) -> str:
+    """The task a control shuffles (`mnli_shuffled` -> `mnli`)."""
+    return control.removesuffix(CONTROL_SUFFIX)
+
+
+def control_of(task: str) -> str | None:
+    """The control's name for an intermediate task (None for the baseline and for a control)."""
+    return None if task == NO_INTERMEDIATE or is_control(task) else f"{task}{CONTROL_SUFFIX}"

@@ -16,7 +16,34 @@ from __future__ import annotations
 import numpy as np
 
 
-Weights = np.ndarray | None
+class Resampled:
+    """Bootstrap resampling counts `counts` (B, n) times a per-item factor (n,).
+
+    Multiplying by an item vector (a mask, "right on the clean pair") only updates the factor, so a
+    weighted mean is two matrix-vector products (counts @ (factor * hits), counts @ factor) and no
+    (B, n) temporary is ever made: the report's thousands of cells stay cheap at B ~ 10^4."""
+
+    __array_ufunc__ = None  # `ndarray * Resampled` defers to __rmul__
+
+    def __init__(self, counts: np.ndarray, factor: np.ndarray | None = None) -> None:
+        self.counts = counts
+        self.factor = np.ones(counts.shape[-1], np.float32) if factor is None else factor
+
+    def __mul__(self, other: np.ndarray) -> Resampled:
+        return Resampled(self.counts, self.factor * np.asarray(other, dtype=np.float32))
+
+    __rmul__ = __mul__
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def weighted_sums(self, hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Σ weight · hit, Σ weight) per replicate."""
+        return (self.counts @ (self.factor * np.asarray(hits, dtype=np.float32)),
+                self.counts @ self.factor)
+
+
+Weights = np.ndarray | Resampled | None
 
 
 def _check(*arrays: np.ndarray) -> None:
@@ -31,10 +58,20 @@ def _mean(hits: np.ndarray, weights: Weights) -> np.ndarray:
     """Mean over the last axis, weighted; NaN where the weights sum to 0 (nothing to score)."""
     if weights is None:
         return np.mean(hits, axis=-1)
-    weights = np.asarray(weights, dtype=np.float64)
-    total = weights.sum(axis=-1)
+    if isinstance(weights, Resampled):
+        hit_sum, total = weights.weighted_sums(hits)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, hit_sum.astype(np.float64) / total, np.nan)
+    weights = np.asarray(weights)
+    if not np.issubdtype(weights.dtype, np.floating):
+        weights = weights.astype(np.float64)
+    total = weights.sum(axis=-1, dtype=np.float64)
+    hits = np.asarray(hits)
+    # Bootstrap replicates (B, n) of one set of items (n,): a matrix-vector product, not a (B, n) temporary.
+    hit_sum = (weights @ hits.astype(weights.dtype) if weights.ndim == 2 and hits.ndim == 1
+               else (hits * weights).sum(axis=-1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, (hits * weights).sum(axis=-1) / total, np.nan)
+        return np.where(total > 0, hit_sum / total, np.nan)
 
 
 def accuracy(pred: np.ndarray, gold: np.ndarray, weights: Weights = None) -> np.ndarray:
@@ -53,15 +90,59 @@ def robust_accuracy(pred: np.ndarray, gold: np.ndarray, clean_pred: np.ndarray, 
 
 
 def consistency(pred: np.ndarray, clean_pred: np.ndarray, weights: Weights = None) -> np.ndarray:
-    """Share of items whose prediction the perturbation left unchanged (label-preserving families:
-    ideally 1, whether or not the prediction is right)."""
+    """Share of items whose prediction the perturbation left unchanged, right or wrong. A constant
+    predictor scores 1: the report uses `balanced_consistency`; this stays for the attack's bookkeeping."""
     _check(pred, clean_pred)
     return _mean(np.asarray(pred) == np.asarray(clean_pred), weights)
 
 
+def _right_on_clean(clean_pred: np.ndarray, clean_gold: np.ndarray, weights: Weights) -> np.ndarray:
+    right = (np.asarray(clean_pred) == np.asarray(clean_gold)).astype(np.float64)
+    return right if weights is None else weights * right
+
+
+def conditional_flip_rate(pred: np.ndarray, gold: np.ndarray, clean_pred: np.ndarray, clean_gold: np.ndarray,
+                          weights: Weights = None) -> np.ndarray:
+    """P(wrong on the perturbed pair | right on the clean pair): the robustness endpoint. Conditioning on
+    the clean pair being right keeps a more accurate model from winning by having more items to lose
+    (NaN where no item is right on its clean pair)."""
+    _check(pred, gold, clean_pred, clean_gold)
+    return _mean(np.asarray(pred) != np.asarray(gold), _right_on_clean(clean_pred, clean_gold, weights))
+
+
+def balanced_consistency(pred: np.ndarray, clean_pred: np.ndarray, clean_gold: np.ndarray,
+                         weights: Weights = None) -> np.ndarray:
+    """Label-aware consistency: for each gold label, the share of items right on the clean pair whose
+    prediction the perturbation kept; then the mean over labels. A constant predictor is right on no
+    item of the other label, so its value is undefined (NaN) rather than 1."""
+    _check(pred, clean_pred, clean_gold)
+    kept = np.asarray(pred) == np.asarray(clean_pred)
+    right = _right_on_clean(clean_pred, clean_gold, weights)
+    gold = np.asarray(clean_gold)
+    # The labels among the items being scored (in any replicate): a label absent from the set is no failure.
+    if weights is None:
+        scored = np.ones(gold.shape[-1], bool)
+    elif isinstance(weights, Resampled):
+        scored = weights.factor > 0
+    else:
+        scored = np.asarray(weights).reshape(-1, gold.shape[-1]).any(axis=0)
+    labels = np.unique(gold[..., scored])
+    rates = [_mean(kept, right * (gold == label)) for label in labels]
+    return np.mean(rates, axis=0)
+
+
+def directed_flip_rate(pred: np.ndarray, gold: np.ndarray, clean_pred: np.ndarray, clean_gold: np.ndarray,
+                       weights: Weights = None) -> np.ndarray:
+    """Contrast sets: of the items right on the clean pair whose label the edit changed, the share whose
+    prediction moved to the new label (a flip from a wrong clean prediction is no credit)."""
+    _check(pred, gold, clean_pred, clean_gold)
+    flipped_label = (np.asarray(gold) != np.asarray(clean_gold)).astype(np.float64)
+    return _mean(np.asarray(pred) == np.asarray(gold), _right_on_clean(clean_pred, clean_gold, weights) * flipped_label)
+
+
 def flip_rate(pred: np.ndarray, clean_pred: np.ndarray, weights: Weights = None) -> np.ndarray:
-    """Share of items whose prediction changed under a label-flipping edit (contrast sets: ideally 1).
-    It measures sensitivity to the edit; `robust_accuracy` counts only flips from right to right."""
+    """Share of items whose prediction changed, in any direction (kept for comparison with older
+    reports; the report uses `directed_flip_rate`)."""
     return 1.0 - consistency(pred, clean_pred, weights)
 
 
@@ -72,7 +153,7 @@ def attack_success_rate(pred: np.ndarray, clean_pred: np.ndarray, clean_gold: np
     successful / (successful + failed). `pred` is the prediction after the attack."""
     _check(pred, clean_pred, clean_gold)
     right = (np.asarray(clean_pred) == np.asarray(clean_gold)).astype(np.float64)
-    return _mean(np.asarray(pred) != np.asarray(clean_pred), right if weights is None else np.asarray(weights) * right)
+    return _mean(np.asarray(pred) != np.asarray(clean_pred), right if weights is None else weights * right)
 
 
 def drop(accuracy_clean: np.ndarray, accuracy_perturbed: np.ndarray) -> np.ndarray:

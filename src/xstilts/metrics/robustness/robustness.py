@@ -14,8 +14,10 @@ import numpy as np
 from xstilts.metrics import definitions as d
 
 _DESCRIPTION = """Accuracy on perturbed pairs, and how it relates to the same items' clean pairs:
-drop, relative drop, robust accuracy (right on both), consistency (prediction unchanged) and
-flip rate (prediction changed)."""
+drop, relative drop, robust accuracy (right on both), conditional flip rate (wrong on the perturbed
+pair given right on the clean one), label-balanced consistency (among items right on the clean pair),
+directed flip rate (to the reference label, given right on the clean pair: contrast sets), and the
+label-blind consistency and flip rate (prediction unchanged / changed)."""
 _CITATION = ""
 _KWARGS = """
 Args:
@@ -24,7 +26,8 @@ Args:
     clean_predictions (list of int): predicted labels of the same items' clean pairs.
     clean_references (list of int): reference labels of the clean pairs.
 Returns:
-    accuracy, clean_accuracy, drop, relative_drop, robust_accuracy, consistency, flip_rate (float)
+    accuracy, clean_accuracy, drop, relative_drop, robust_accuracy, conditional_flip_rate,
+    balanced_consistency, directed_flip_rate, consistency, flip_rate (float; NaN where undefined)
 """
 
 
@@ -53,6 +56,9 @@ class Robustness(evaluate.Metric):
             "drop": float(d.drop(clean_acc, acc)),
             "relative_drop": float(d.relative_drop(clean_acc, acc)),
             "robust_accuracy": float(d.robust_accuracy(pred, gold, clean_pred, clean_gold)),
+            "conditional_flip_rate": float(d.conditional_flip_rate(pred, gold, clean_pred, clean_gold)),
+            "balanced_consistency": float(d.balanced_consistency(pred, clean_pred, clean_gold)),
+            "directed_flip_rate": float(d.directed_flip_rate(pred, gold, clean_pred, clean_gold)),
             "consistency": float(d.consistency(pred, clean_pred)),
             "flip_rate": float(d.flip_rate(pred, clean_pred)),
         }
