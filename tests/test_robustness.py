@@ -181,3 +181,19 @@ def test_bootstrap_weights_and_batched_metric(small_run):
     assert reps.shape == (500,)
     assert set(np.round(np.unique(reps), 6)) <= {0.0, round(1 / 3, 6), round(2 / 3, 6), 1.0}
     assert abs(np.mean(reps) - 2 / 3) < 0.05  # the resampling mean sits at the point estimate
+
+
+def test_compact_predictions_load_exactly_as_the_json_lines(small_run, tmp_path):
+    """A snapshot's predictions/<run>.parquet gives the same arrays, hence the same metrics and report."""
+    from xstilts.robustness import write_compact
+
+    compact = write_compact([small_run], tmp_path / "none-s13.parquet")
+    a, b = load_predictions(small_run), load_predictions(compact)
+    assert a.ids == b.ids and a.langs == b.langs and a.variants == b.variants and a.effects == b.effects
+    for field in ("pred", "gold", "clean_pred", "clean_gold", "mask", "edit_rate"):
+        assert (getattr(a, field) == getattr(b, field)).all(), field
+    assert score_run(a) == score_run(b)
+    assert compact.stat().st_size < small_run.stat().st_size * 5  # tiny file; real runs shrink ~20x
+    compact.write_bytes(b"not parquet")
+    with pytest.raises(DataError, match="not a readable Parquet file"):
+        load_predictions(compact)

@@ -7,9 +7,11 @@
     python -m xstilts.configs configs/real-cpu.yaml --run --snapshot results/real-cpu
 
 `--snapshot DIR` copies what the run produced and what it was run with — params.yaml, dvc.lock,
-metrics/, and the report (robustness.md, figures/, plots/, summary.json) — into DIR, so that a
-configuration other than the offline default can keep its results in git next to the lock file
-that proves where they came from (see results/README.md).
+metrics/, the report (robustness.md, figures/, plots/, summary.json), every run's training summary
+(logs/<phase>/<run>/metrics.json) and its predictions as one compact Parquet file
+(predictions/<run>.parquet) — into DIR, so that a configuration other than the offline default keeps
+its results in git next to the lock file that proves where they came from, and a change of
+statistics regenerates its report without a retrain (see results/README.md).
 
 A configuration file holds only the keys that differ from params.yaml (the offline default), so the
 three configurations cannot drift apart silently. Keys absent from params.yaml are added with
@@ -30,6 +32,7 @@ import click
 
 from xstilts.errors import ParamsError, XstiltsError, cli_errors
 from xstilts.params import load_params, lookup
+from xstilts.robustness import COMPACT_SUFFIX, prediction_files, write_compact
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -83,7 +86,8 @@ SNAPSHOT = ("params.yaml", "dvc.lock", "metrics", "reports/robustness.md", "repo
 
 
 def snapshot(root: Path, dest: Path) -> list[Path]:
-    """Copy a finished run's params, lock, metrics and report from `root` into `dest` (replaced)."""
+    """Copy a finished run's params, lock, metrics, report, training summaries and compact predictions
+    from `root` into `dest` (replaced)."""
     missing = [p for p in SNAPSHOT if not (root / p).exists()]
     if missing:
         raise XstiltsError(f"{root}: nothing to snapshot, missing {', '.join(missing)} — did the run finish?")
@@ -98,6 +102,12 @@ def snapshot(root: Path, dest: Path) -> list[Path]:
         else:
             shutil.copy2(src, out)
         copied.append(out)
+    for summary in sorted((root / "logs").glob("*/*/metrics.json")):
+        out = dest / summary.relative_to(root)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        copied.append(Path(shutil.copy2(summary, out)))
+    for run in sorted(p for p in (root / "predictions").glob("*") if p.is_dir()):
+        copied.append(write_compact(prediction_files(run), dest / "predictions" / f"{run.name}{COMPACT_SUFFIX}"))
     return copied
 
 

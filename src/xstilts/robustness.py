@@ -34,7 +34,7 @@ import numpy as np
 
 from xstilts.data.registry import PAWSX_LANGUAGES
 from xstilts.errors import DataError
-from xstilts.io import atomic_dir, read_jsonl, write_json
+from xstilts.io import atomic_dir, atomic_path, read_jsonl, write_json
 from xstilts.metrics import definitions as d
 
 CLEAN = "clean"
@@ -73,6 +73,41 @@ def _ordered(values: set[str], first: Sequence[str]) -> list[str]:
     return [v for v in first if v in values] + sorted(values - set(first))
 
 
+# Compact predictions (results snapshots): one Parquet file per run with every column the metrics
+# and the report read, and the positive-class probability; a fraction of the JSON Lines size.
+COMPACT_SUFFIX = ".parquet"
+COMPACT_COLUMNS = (*REQUIRED, "edit_rate")
+
+
+def write_compact(files: Sequence[Path], out: Path) -> Path:
+    """A run's prediction files as one compact Parquet file (zstd; ids and labels kept exactly)."""
+    import pandas as pd
+
+    rows = [row for file in files for _, row in read_jsonl(file)]
+    frame = pd.DataFrame({k: [r.get(k, 0.0 if k == "edit_rate" else None) for r in rows] for k in COMPACT_COLUMNS})
+    frame["id"] = frame["id"].astype(str)
+    frame["probability"] = [round(float(r["probabilities"][-1]), 4) if r.get("probabilities") else float("nan")
+                            for r in rows]
+    for column in ("label", "expected_label", "predicted"):
+        frame[column] = frame[column].astype("int8")
+    with atomic_path(out) as tmp:
+        frame.to_parquet(tmp, compression="zstd", index=False)
+    return out
+
+
+def _compact_rows(path: Path) -> list[dict]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises several kinds for a damaged file
+        raise DataError(path, None, f"not a readable Parquet file ({type(error).__name__})") from None
+    missing = [k for k in REQUIRED if k not in frame.columns]
+    if missing:
+        raise DataError(path, None, f"missing columns {', '.join(missing)}")
+    return frame.to_dict("records")
+
+
 def prediction_files(path: Path, variants: Sequence[str] | None = None) -> list[Path]:
     """A run's prediction files: `path` itself if it is a file; in a run folder
     (`predictions/<run>/<variant>.jsonl`) the files of `variants`, or all of them (clean first)."""
@@ -95,6 +130,9 @@ def load_predictions(path: Path | Sequence[Path]) -> RunArrays:
     paths = prediction_files(path) if isinstance(path, Path) else list(path)
     rows = []
     for file in paths:
+        if file.suffix == COMPACT_SUFFIX:
+            rows += _compact_rows(file)
+            continue
         for line, row in read_jsonl(file):
             missing = [k for k in REQUIRED if k not in row]
             if missing:

@@ -15,7 +15,7 @@ from xstilts.attack.metrics import attack_arrays, read_results
 from xstilts.data.registry import NO_INTERMEDIATE, is_control
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.params import lookup
-from xstilts.robustness import RunArrays, load_predictions, prediction_files
+from xstilts.robustness import COMPACT_SUFFIX, RunArrays, load_predictions, prediction_files
 
 RUN_NAME = re.compile(r"^(?P<task>.+)-s(?P<seed>\d+)$")
 
@@ -43,7 +43,7 @@ def load_runs(predictions_dir: Path, names: Sequence[str] | None = None,
     """The runs `names` (`<task>-s<seed>`, default: every run found) from `predictions_dir`, each a
     folder of per-variant files (only `variants` read, default all) or a single `<run>.jsonl`."""
     if names is None and predictions_dir.is_dir():
-        found = {p.name.removesuffix(".jsonl") for p in predictions_dir.iterdir()}
+        found = {p.name.removesuffix(".jsonl").removesuffix(COMPACT_SUFFIX) for p in predictions_dir.iterdir()}
         names = sorted(n for n in found if RUN_NAME.match(n))
     runs = []
     for name in names or ():
@@ -51,7 +51,9 @@ def load_runs(predictions_dir: Path, names: Sequence[str] | None = None,
         if not match:
             raise XstiltsError(f"{name}: not a run name <task>-s<seed>")
         path = predictions_dir / name
-        path = path if path.is_dir() else predictions_dir / f"{name}.jsonl"
+        if not path.is_dir():  # a single file: JSON Lines, or a snapshot's compact Parquet
+            compact = predictions_dir / f"{name}{COMPACT_SUFFIX}"
+            path = compact if compact.is_file() else predictions_dir / f"{name}.jsonl"
         runs.append(Run(name, match["task"], int(match["seed"]), load_predictions(prediction_files(path, variants))))
     if not runs:
         raise XstiltsError(f"{predictions_dir}: no predictions of runs named <task>-s<seed>")
