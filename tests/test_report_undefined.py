@@ -151,3 +151,22 @@ def test_a_run_that_did_not_learn_is_marked_everywhere(pred_dir, tmp_path):
         assert all("did not learn" in row for row in rows)
     setup = report.split("## Runs that did not learn", 1)[0]
     assert "34.2 (chance 33.3) ⚠ did not learn" in setup
+
+
+def test_a_control_that_stays_at_chance_is_not_a_run_that_did_not_learn(pred_dir, tmp_path):
+    """The shuffled-label control's intermediate phase is meant to stay at chance on the true labels:
+    it is said so, and neither gated nor flagged; its target phase is gated like any other."""
+    for name, seed in (("none-s13", 0), ("anli-s13", 1), ("anli_shuffled-s13", 2)):
+        _write_run(pred_dir / f"{name}.jsonl", _good(seed))
+    logs = tmp_path / "logs"
+    for phase, run, learned, acc, chance in (("intermediate", "anli-s13", True, 0.6, 0.333),
+                                             ("intermediate", "anli_shuffled-s13", False, 0.34, 0.333),
+                                             *[("target", r, True, 0.75, 0.5)
+                                               for r in ("none-s13", "anli-s13", "anli_shuffled-s13")]):
+        (logs / phase / run).mkdir(parents=True)
+        (logs / phase / run / "metrics.json").write_text(json.dumps({
+            "train_examples": 600, "best_validation_accuracy": acc, "seconds": 10, "learned": learned,
+            "chance_accuracy": chance, "learning_p_value": 0.3 if not learned else 1e-9}))
+    report, _ = _report(pred_dir, tmp_path, logs)
+    assert "did not learn" not in report and "(control: at chance, as meant)" in report
+    assert "- **`anli` against its shuffled-label control `anli_shuffled`**" in report

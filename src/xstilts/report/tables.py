@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from xstilts.attack.metrics import SKIPPED, SUCCESSFUL
-from xstilts.data.registry import NO_INTERMEDIATE
+from xstilts.data.registry import NO_INTERMEDIATE, is_control
 from xstilts.report.inference import format_p
 from xstilts.report.runs import PHASES, RUN_NAME, AttackRuns, Run
 from xstilts.report.statistics import (
@@ -255,7 +255,13 @@ def training_facts(logs: Mapping[tuple[str, str], dict], runs: Sequence[Run]) ->
             if not data:
                 row += ["–", "–", "–"]
                 continue
-            verdict = {True: "", False: " ⚠ did not learn"}.get(data.get("learned"), " (not checked)")
+            if phase == "intermediate" and is_control(run.task):
+                # A shuffled-label control should stay at chance on the true labels; learning would
+                # mean the labels were not shuffled.
+                verdict = {True: " ⚠ the control learned the true labels", False: " (control: at chance, as meant)"}.get(
+                    data.get("learned"), " (not checked)")
+            else:
+                verdict = {True: "", False: " ⚠ did not learn"}.get(data.get("learned"), " (not checked)")
             chance = f" (chance {_pp(data['chance_accuracy'])})" if "chance_accuracy" in data else ""
             row += [str(data["train_examples"]), _pp(data.get("best_validation_accuracy", float("nan"))) + chance + verdict,
                     f"{data.get('seconds', float('nan')):.0f}"]
