@@ -3,8 +3,15 @@
     python stages/prepare.py --task pawsx --out data/prepared/pawsx
 
 Output: `<out>/<split>/<lang>.jsonl` (canonical rows, see `sources.py`) and `<out>/manifest.json`
-(source, files, counts, label counts). Subsampling and hold-out are seeded by example id, never by
-row order, so the same ids are chosen in every language of a parallel split.
+(source, files, counts, label counts). Subsampling is seeded by a hash of the example id, never by
+row order, so the same ids are chosen in every language of a parallel split. The hold-out (a
+validation split carved out of train, for the English NLI tasks of the local source) is seeded by a
+hash of the premise, so that a premise's hypotheses stay together.
+
+NLI tasks never train on a premise of their own validation split: the hold-out keeps premise groups
+whole, and where the validation split comes from elsewhere (a Hub validation split, the parts of a
+mixture) train rows sharing a premise with it are dropped (`drop_shared_premises`; counted in the
+manifest).
 """
 
 from __future__ import annotations
@@ -49,21 +56,40 @@ class PrepareConfig:
         return cls(max_examples=max_examples, holdout=float(holdout), seed=seed)
 
 
+def premise_key(text: str) -> str:
+    """The premise group of a pair: its first sentence with whitespace runs collapsed and the ends
+    trimmed (MultiNLI keeps stray spaces, so one premise can be written two ways)."""
+    return " ".join(text.split())
+
+
 def split_holdout(rows: Sequence[Example], share: float, seed: int) -> tuple[list[Example], list[Example]]:
-    """(train, held-out) by a seeded hash of the first sentence: pairs sharing a premise (XNLI and
-    ANLI write several hypotheses per premise) stay on one side, so the held-out part is unseen."""
+    """(train, held-out) by a seeded hash of the premise (`premise_key`), the one hold-out of every
+    task: pairs sharing a premise (ANLI, XNLI, MultiNLI and SNLI write about 3 hypotheses per
+    premise) stay on one side, so the held-out part is unseen. Whole groups are taken in hash order
+    until at least `share` of the rows are held out; train keeps at least one group."""
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
-        groups.setdefault(r["sentence1"], []).append(i)
+        groups.setdefault(premise_key(r["sentence1"]), []).append(i)
+    # A group is ranked by its first row's premise as written, not by its key: a premise written
+    # one way only (nearly all) keeps the rank it had when groups were keyed by the exact text.
+    first = {key: rows[members[0]]["sentence1"] for key, members in groups.items()}
     if len(groups) < 2:
         raise XstiltsError(f"cannot hold out a validation share from {len(rows)} example(s) with {len(groups)} premise(s)")
     target = max(1, round(share * len(rows)))
     held: set[int] = set()
-    for key in sorted(groups, key=lambda g: _rank("holdout", seed, g)):
+    for key in sorted(groups, key=lambda g: _rank("holdout", seed, first[g])):
         if len(held) >= target or len(held) + len(groups[key]) >= len(rows):
             break
         held.update(groups[key])
     return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
+
+
+def drop_shared_premises(train: Sequence[Example], validation: Sequence[Example]) -> tuple[list[Example], int]:
+    """`train` without the rows whose premise (`premise_key`) is also a validation premise, and how
+    many were dropped: a premise seen in training would make held-out accuracy partly seen."""
+    held = {premise_key(r["sentence1"]) for r in validation}
+    kept = [r for r in train if premise_key(r["sentence1"]) not in held]
+    return kept, len(train) - len(kept)
 
 
 def _languages(spec: DatasetSpec, split: str, languages: Sequence[str]) -> tuple[str, ...]:
@@ -110,16 +136,32 @@ def mix(parts: Mapping[str, Splits], cap: int, seed: int) -> Splits:
     return mixed
 
 
+DROPPED_KEY = "train_rows_dropped_sharing_a_validation_premise"
+
+
+def _unseen_validation_premises(splits: Splits) -> dict:
+    """Drop the train rows that share a premise with the validation split (in place); the manifest
+    entry recording it, empty where nothing was dropped."""
+    dropped = 0
+    for lang, rows in splits["train"].items():
+        splits["train"][lang], n = drop_shared_premises(rows, splits.get("validation", {}).get(lang, []))
+        dropped += n
+    return {DROPPED_KEY: dropped} if dropped else {}
+
+
 def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence[str], cfg: PrepareConfig,
                  task_key: str) -> tuple[Splits, dict]:
     """All splits of a task (a dataset, a mixture, or `none`) plus the manifest describing them."""
     if task == NO_INTERMEDIATE:
         return {}, {"task": task, "note": "baseline: no intermediate training data"}
+    extra: dict = {}
     if task in DATASETS:
         spec = DATASETS[task]
         splits = read_dataset(spec, source, languages, cfg)
         labels = spec.labels
         note = spec.note if source.name == "local" else ""
+        if spec.kind == "nli":
+            extra = _unseen_validation_premises(splits)
     elif task in MIXTURES:
         mixture = MIXTURES[task]
         label_sets = {DATASETS[p].labels for p in mixture.parts}
@@ -131,6 +173,8 @@ def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence
                   for s, by in splits.items()}
         labels = label_sets.pop()
         note = mixture.note
+        # Each part holds out its own premises; one premise can still sit in two datasets.
+        extra = _unseen_validation_premises(splits)
     else:
         known = ", ".join([NO_INTERMEDIATE, *DATASETS, *MIXTURES])
         raise ParamsError(task_key, f"unknown task {task!r}; known: {known}")
@@ -144,6 +188,7 @@ def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence
         "labels": list(labels),
         "note": note,
         "seed": cfg.seed,
+        **extra,
         "splits": {
             split: {
                 lang: {"examples": len(rows), "label_counts": {labels[k]: v for k, v in sorted(Counter(r["label"] for r in rows).items())}}
