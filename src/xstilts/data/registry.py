@@ -11,6 +11,13 @@ Sources:
               the original PAWS-X release (`x-final/<lang>/{train,dev_2k,test_2k}.tsv`); the first
               candidate path that exists is read.
 * `fixture` — the small sample committed in `data/fixture` (same layout as `local`).
+
+The local copy has no train split of any NLI dataset: ANLI (dev+test of r1-r3), XNLI-en (validation
++test), MultiNLI (dev matched+mismatched) and SNLI (dev+test) train on what it has, and their
+validation split (checkpoint selection and the learning check only: PAWS-X is the only test data) is
+HOLDOUT, a seeded share of whole premise groups carved out of train (`xstilts.data.prepare.split_holdout`).
+Ids of a split read from several files are prefixed with the file (`mnli/matched/validation:17`), so
+the per-file row numbers of the local copy stay unique.
 """
 
 from __future__ import annotations
@@ -159,15 +166,21 @@ DATASETS: dict[str, DatasetSpec] = {
         "mnli",
         hub_train=(HubPart("nyu-mll/glue", "mnli", "train"),),
         hub_val=(HubPart("nyu-mll/glue", "mnli", "validation_matched"),),
-        local_train=_en("mnli/en/train"),
-        local_val=_en("mnli/en/validation_matched", "mnli/en/validation"),
+        # The local copy has MultiNLI dev matched + mismatched only (9,815 + 9,832 pairs, about 3
+        # hypotheses per premise): train on both and hold out whole premise groups.
+        local_train=(("mnli/matched/validation",), ("mnli/mismatched/validation",)),
+        local_val=HOLDOUT,
+        note="local source: trains on MultiNLI dev matched+mismatched (no train split available), "
+             "holds out a share of premise groups",
     ),
     "snli": _nli(
         "snli",
         hub_train=(HubPart("stanfordnlp/snli", None, "train"),),
         hub_val=(HubPart("stanfordnlp/snli", None, "validation"),),
-        local_train=_en("snli/en/train"),
-        local_val=_en("snli/en/validation"),
+        # The local copy has SNLI dev + test only (9,842 + 9,824 pairs, about 3 hypotheses per premise).
+        local_train=(("snli/default/validation",), ("snli/default/test",)),
+        local_val=HOLDOUT,
+        note="local source: trains on SNLI dev+test (no train split available), holds out a share of premise groups",
     ),
 }
 
