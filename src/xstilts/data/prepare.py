@@ -11,7 +11,8 @@ hash of the premise, so that a premise's hypotheses stay together.
 NLI tasks never train on a premise of their own validation split: the hold-out keeps premise groups
 whole, and where the validation split comes from elsewhere (a Hub validation split, the parts of a
 mixture) train rows sharing a premise with it are dropped (`drop_shared_premises`; counted in the
-manifest).
+manifest). A shuffled-label control (`<task>_shuffled`) is its arm's prepared splits with the train
+labels permuted (`shuffle_labels`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xstilts.data.registry import DATASETS, MIXTURES, NO_INTERMEDIATE, DatasetSpec
+from xstilts.data.registry import CONTROLS, DATASETS, MIXTURES, NO_INTERMEDIATE, DatasetSpec, known_task_names
 from xstilts.data.sources import Example, HubSource, LocalSource, read_split
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.sampling import rank as _rank
@@ -92,6 +93,17 @@ def drop_shared_premises(train: Sequence[Example], validation: Sequence[Example]
     return kept, len(train) - len(kept)
 
 
+def shuffle_labels(rows: Sequence[Example], seed: int) -> list[Example]:
+    """The same rows in the same order with their labels permuted: the label of the k-th row in
+    source order goes to the k-th row in the order of a seeded hash of the ids. A permutation keeps
+    the label counts; it depends on the seed and the ids only, not on the process."""
+    order = sorted(range(len(rows)), key=lambda i: _rank("shuffle_labels", seed, str(rows[i]["id"])))
+    labels = [0] * len(rows)
+    for position, source in zip(order, rows):
+        labels[position] = source["label"]
+    return [{**r, "label": label} for r, label in zip(rows, labels)]
+
+
 def _languages(spec: DatasetSpec, split: str, languages: Sequence[str]) -> tuple[str, ...]:
     own = spec.splits[split].languages
     return tuple(own) if own is not None else tuple(languages)
@@ -136,6 +148,7 @@ def mix(parts: Mapping[str, Splits], cap: int, seed: int) -> Splits:
     return mixed
 
 
+_MANIFEST_KEYS = ("task", "source", "labels", "note", "seed", "splits")
 DROPPED_KEY = "train_rows_dropped_sharing_a_validation_premise"
 
 
@@ -151,11 +164,23 @@ def _unseen_validation_premises(splits: Splits) -> dict:
 
 def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence[str], cfg: PrepareConfig,
                  task_key: str) -> tuple[Splits, dict]:
-    """All splits of a task (a dataset, a mixture, or `none`) plus the manifest describing them."""
+    """All splits of a task (a dataset, a mixture, a control, or `none`) plus the manifest describing them."""
     if task == NO_INTERMEDIATE:
         return {}, {"task": task, "note": "baseline: no intermediate training data"}
     extra: dict = {}
-    if task in DATASETS:
+    if task in CONTROLS:
+        control = CONTROLS[task]
+        splits, arm = prepare_task(control.arm, source, languages, cfg, task_key)
+        labels = tuple(arm["labels"])
+        note = control.note
+        extra = {k: v for k, v in arm.items() if k not in _MANIFEST_KEYS}
+        changed = 0
+        for lang, rows in splits["train"].items():
+            splits["train"][lang] = shuffle_labels(rows, cfg.seed)
+            changed += sum(a["label"] != b["label"] for a, b in zip(rows, splits["train"][lang]))
+        extra.update({"control_of": control.arm,
+                      "shuffled_labels": {"split": "train", "seed": cfg.seed, "changed": changed}})
+    elif task in DATASETS:
         spec = DATASETS[task]
         splits = read_dataset(spec, source, languages, cfg)
         labels = spec.labels
@@ -176,8 +201,7 @@ def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence
         # Each part holds out its own premises; one premise can still sit in two datasets.
         extra = _unseen_validation_premises(splits)
     else:
-        known = ", ".join([NO_INTERMEDIATE, *DATASETS, *MIXTURES])
-        raise ParamsError(task_key, f"unknown task {task!r}; known: {known}")
+        raise ParamsError(task_key, f"unknown task {task!r}; known: {', '.join(known_task_names())}")
     for split, by_lang in splits.items():
         for lang, rows in by_lang.items():
             if not rows:
@@ -213,17 +237,17 @@ def prepare_from_params(params: Mapping, task: str, role: str) -> tuple[Splits, 
     """Read the params a prepare stage depends on and prepare `task` for `role` (target or
     intermediate): `data.source`, `data.local_dir`, `data.seed`, `<role>.data` (for an intermediate
     task with `intermediate.overrides.<task>.data` on top), and for the target task (the only
-    per-language one) `languages`."""
+    per-language one) `languages`. A control reads its own overrides key, never its arm's (the
+    stage lists only its own): `registry.unmatched_controls` tells where the two differ."""
     from xstilts.data.sources import make_source
     from xstilts.params import deep_merge, language_list, lookup, mapping_at, task_overrides_key
 
     if role not in ("target", "intermediate"):
         raise ValueError(role)
     key = f"{role}.data"
-    if role == "intermediate" and task not in (NO_INTERMEDIATE, *DATASETS, *MIXTURES):
+    if role == "intermediate" and task not in known_task_names():
         # Before reading the task's own overrides key, which an unknown task lacks too.
-        known = ", ".join([NO_INTERMEDIATE, *DATASETS, *MIXTURES])
-        raise ParamsError("intermediate.tasks", f"unknown task {task!r}; known: {known}")
+        raise ParamsError("intermediate.tasks", f"unknown task {task!r}; known: {', '.join(known_task_names())}")
     seed = lookup(params, "data.seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ParamsError("data.seed", f"expected an integer, got {seed!r}")
