@@ -8,10 +8,10 @@ row order, so the same ids are chosen in every language of a parallel split. The
 validation split carved out of train, for the English NLI tasks of the local source) is seeded by a
 hash of the premise, so that a premise's hypotheses stay together.
 
-NLI tasks never train on a premise of their own validation split: the hold-out keeps premise groups
-whole, and where the validation split comes from elsewhere (a Hub validation split, the parts of a
-mixture) train rows sharing a premise with it are dropped (`drop_shared_premises`; counted in the
-manifest). A shuffled-label control (`<task>_shuffled`) is its arm's prepared splits with the train
+No NLI task we split trains on a premise of its validation split: the hold-out keeps premise groups
+whole, and a mixture drops the train rows of each part whose premise is in another part's
+validation split (`drop_shared_premises`; counted in the manifest). Official splits (the Hub's, the
+fixture's) are used as they are. A shuffled-label control (`<task>_shuffled`) is its arm's prepared splits with the train
 labels permuted (`shuffle_labels`).
 """
 
@@ -152,14 +152,16 @@ _MANIFEST_KEYS = ("task", "source", "labels", "note", "seed", "splits")
 DROPPED_KEY = "train_rows_dropped_sharing_a_validation_premise"
 
 
-def _unseen_validation_premises(splits: Splits) -> dict:
-    """Drop the train rows that share a premise with the validation split (in place); the manifest
-    entry recording it, empty where nothing was dropped."""
+def _drop_premises_of_other_parts(parts: Mapping[str, Splits]) -> int:
+    """Drop, in place, each part's train rows whose premise is in another part's validation split,
+    and return how many. Each part's own split is left as it is: a hold-out of whole premise groups,
+    or an official validation split."""
     dropped = 0
-    for lang, rows in splits["train"].items():
-        splits["train"][lang], n = drop_shared_premises(rows, splits.get("validation", {}).get(lang, []))
+    for name, splits in parts.items():
+        others = [r for other, o in parts.items() if other != name for r in o["validation"]["en"]]
+        splits["train"]["en"], n = drop_shared_premises(splits["train"]["en"], others)
         dropped += n
-    return {DROPPED_KEY: dropped} if dropped else {}
+    return dropped
 
 
 def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence[str], cfg: PrepareConfig,
@@ -185,21 +187,20 @@ def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence
         splits = read_dataset(spec, source, languages, cfg)
         labels = spec.labels
         note = spec.note if source.name == "local" else ""
-        if spec.kind == "nli":
-            extra = _unseen_validation_premises(splits)
     elif task in MIXTURES:
         mixture = MIXTURES[task]
         label_sets = {DATASETS[p].labels for p in mixture.parts}
         if len(label_sets) != 1:
             raise XstiltsError(f"mixture {task}: parts {mixture.parts} have different label sets")
         parts = {p: read_dataset(DATASETS[p], source, languages, cfg) for p in mixture.parts}
+        # Each part holds out its own premises; one premise can still sit in two datasets.
+        dropped = _drop_premises_of_other_parts(parts)
         splits = mix(parts, mixture.cap, cfg.seed)
         splits = {s: {lang: subsample(r, cfg.max_examples.get(s, 0), cfg.seed) for lang, r in by.items()}
                   for s, by in splits.items()}
         labels = label_sets.pop()
         note = mixture.note
-        # Each part holds out its own premises; one premise can still sit in two datasets.
-        extra = _unseen_validation_premises(splits)
+        extra = {DROPPED_KEY: dropped} if dropped else {}
     else:
         raise ParamsError(task_key, f"unknown task {task!r}; known: {', '.join(known_task_names())}")
     for split, by_lang in splits.items():
