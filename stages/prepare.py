@@ -2,6 +2,10 @@
 
     python stages/prepare.py --task pawsx --role target --out data/prepared/pawsx
     python stages/prepare.py --task anli --role intermediate --out data/prepared/anli
+    python stages/prepare.py --task anli_shuffled --role intermediate --out data/prepared/anli_shuffled
+
+A shuffled-label control (`<task>_shuffled`) is prepared as its arm, then its train labels are
+permuted (xstilts.data.prepare.shuffle_labels); see xstilts.data.registry.CONTROLS.
 """
 
 from pathlib import Path
@@ -14,7 +18,7 @@ from xstilts.params import load_params
 
 
 @click.command()
-@click.option("--task", required=True, help="dataset, mixture, or 'none' (see xstilts.data.registry)")
+@click.option("--task", required=True, help="dataset, mixture, control (<task>_shuffled) or 'none' (see xstilts.data.registry)")
 @click.option("--role", type=click.Choice(["target", "intermediate"]), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.option("--params", "params_path", default="params.yaml", show_default=True)

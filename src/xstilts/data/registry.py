@@ -1,9 +1,10 @@
 """The datasets xstilts knows, and where each canonical split comes from in each source.
 
 A task is one `DatasetSpec` entry: adding an intermediate task (or a mixture of several) is one more
-entry here, never an edit to a stage. Each canonical split is written per language as
-`data/prepared/<dataset>/<split>/<lang>.jsonl`; `{lang}` in a path or Hub config expands to the
-language.
+entry here, never an edit to a stage. Every NLI dataset and mixture gets a shuffled-label control,
+`<task>_shuffled` (`CONTROLS`, `control_of`, `is_control`, `arm_of`), derived from its entry. Each
+canonical split is written per language as `data/prepared/<dataset>/<split>/<lang>.jsonl`; `{lang}`
+in a path or Hub config expands to the language.
 
 Sources:
 * `hub`     — `datasets.load_dataset(path, config, split=...)`; rows labelled -1 are dropped.
@@ -11,11 +12,20 @@ Sources:
               the original PAWS-X release (`x-final/<lang>/{train,dev_2k,test_2k}.tsv`); the first
               candidate path that exists is read.
 * `fixture` — the small sample committed in `data/fixture` (same layout as `local`).
+
+The local copy has no train split of any NLI dataset: ANLI (dev+test of r1-r3), XNLI-en (validation
++test), MultiNLI (dev matched+mismatched) and SNLI (dev+test) train on what it has, and their
+validation split (checkpoint selection and the learning check only: PAWS-X is the only test data) is
+HOLDOUT, a seeded share of whole premise groups carved out of train (`xstilts.data.prepare.split_holdout`).
+Ids of a split read from several files are prefixed with the file (`mnli/matched/validation:17`), so
+the per-file row numbers of the local copy stay unique.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
 
@@ -159,15 +169,21 @@ DATASETS: dict[str, DatasetSpec] = {
         "mnli",
         hub_train=(HubPart("nyu-mll/glue", "mnli", "train"),),
         hub_val=(HubPart("nyu-mll/glue", "mnli", "validation_matched"),),
-        local_train=_en("mnli/en/train"),
-        local_val=_en("mnli/en/validation_matched", "mnli/en/validation"),
+        # The local copy has MultiNLI dev matched + mismatched only (9,815 + 9,832 pairs, about 3
+        # hypotheses per premise): train on both and hold out whole premise groups.
+        local_train=(("mnli/matched/validation",), ("mnli/mismatched/validation",)),
+        local_val=HOLDOUT,
+        note="local source: trains on MultiNLI dev matched+mismatched (no train split available), "
+             "holds out a share of premise groups",
     ),
     "snli": _nli(
         "snli",
         hub_train=(HubPart("stanfordnlp/snli", None, "train"),),
         hub_val=(HubPart("stanfordnlp/snli", None, "validation"),),
-        local_train=_en("snli/en/train"),
-        local_val=_en("snli/en/validation"),
+        # The local copy has SNLI dev + test only (9,842 + 9,824 pairs, about 3 hypotheses per premise).
+        local_train=(("snli/default/validation",), ("snli/default/test",)),
+        local_val=HOLDOUT,
+        note="local source: trains on SNLI dev+test (no train split available), holds out a share of premise groups",
     ),
 }
 
@@ -184,25 +200,92 @@ NO_INTERMEDIATE = "none"
 
 TARGET_DATASET = "pawsx"
 
-
-def intermediate_task_names() -> list[str]:
-    return [NO_INTERMEDIATE] + [n for n, s in DATASETS.items() if s.kind == "nli"] + list(MIXTURES)
-
-
-# The shuffled-label control of an intermediate task: the same rows and steps, the training labels
-# permuted (seeded), so that it separates "NLI signal" from "more English fine-tuning".
+# A control arm's name is its arm's name plus this suffix (`anli` -> `anli_shuffled`).
 CONTROL_SUFFIX = "_shuffled"
 
 
-def is_control(task: str) -> bool:
-    return task.endswith(CONTROL_SUFFIX)
+@dataclass(frozen=True)
+class ShuffledControl:
+    """An arm's shuffled-label control: the arm's prepared rows, in the same order and with the same
+    validation split, but the train labels permuted by a seeded shuffle (`data.seed`; see
+    `xstilts.data.prepare.shuffle_labels`). A permutation keeps the label distribution and the number
+    of rows, so with the same training settings it trains the same steps on the same sentence pairs;
+    only the pairing of pairs with labels is broken. The validation split keeps the TRUE labels, so
+    the learning check (`xstilts.learning`) shows that the control did not learn NLI. Its chain
+    separates "NLI signal" from "one more English sentence-pair fine-tuning".
+
+    Matched only while the control's own settings (`intermediate.overrides.<control>`) equal its
+    arm's: see `unmatched_controls`."""
+
+    name: str
+    arm: str
+
+    @property
+    def note(self) -> str:
+        return f"control of {self.arm}: the same rows and steps, train labels permuted by a seeded shuffle"
 
 
-def arm_of(control: str) -> str:
-    """The task a control shuffles (`mnli_shuffled` -> `mnli`)."""
-    return control.removesuffix(CONTROL_SUFFIX)
+def _arms() -> list[str]:
+    """The tasks that have a control: every NLI dataset and every mixture."""
+    return [n for n, s in DATASETS.items() if s.kind == "nli"] + list(MIXTURES)
+
+
+CONTROLS: dict[str, ShuffledControl] = {
+    f"{arm}{CONTROL_SUFFIX}": ShuffledControl(f"{arm}{CONTROL_SUFFIX}", arm) for arm in _arms()
+}
 
 
 def control_of(task: str) -> str | None:
-    """The control's name for an intermediate task (None for the baseline and for a control)."""
-    return None if task == NO_INTERMEDIATE or is_control(task) else f"{task}{CONTROL_SUFFIX}"
+    """The name of `task`'s shuffled-label control (`mnli` -> `mnli_shuffled`), or None where it has
+    none (the baseline, the target dataset, a control, an unknown name)."""
+    name = f"{task}{CONTROL_SUFFIX}"
+    return name if name in CONTROLS else None
+
+
+def is_control(task: str) -> bool:
+    """Whether `task` is a shuffled-label control."""
+    return task in CONTROLS
+
+
+def arm_of(control: str) -> str:
+    """The arm a control belongs to (`mnli_shuffled` -> `mnli`); ValueError for a non-control."""
+    if control not in CONTROLS:
+        raise ValueError(f"{control!r} is not a control task; controls: {', '.join(CONTROLS)}")
+    return CONTROLS[control].arm
+
+
+def intermediate_task_names() -> list[str]:
+    """Every name `intermediate.tasks` may hold: the baseline, the NLI datasets, the mixtures and
+    their controls, in that order."""
+    return [NO_INTERMEDIATE, *_arms(), *CONTROLS]
+
+
+def known_task_names() -> list[str]:
+    """Every task prepare knows (for error messages): the above plus the target dataset."""
+    return [NO_INTERMEDIATE, *DATASETS, *MIXTURES, *CONTROLS]
+
+
+def unmatched_controls(tasks: Iterable[str], overrides: Mapping[str, Any]) -> list[str]:
+    """One line per control in `tasks` whose own settings differ from its arm's.
+
+    `overrides` is params `intermediate.overrides` (a missing or null entry counts as empty). A
+    control is matched to its arm only while `intermediate.overrides.<control>` equals
+    `intermediate.overrides.<arm>`: its stages read their own key (dvc.yaml interpolates one task
+    name per stage), so a setting given to the arm alone (a learning rate, a cap on the train rows)
+    would silently make the control train other rows or other steps. This is for a reader of every
+    `intermediate` key (the report) to flag such a pair."""
+
+    def own(task: str) -> Any:
+        entry = overrides.get(task) if isinstance(overrides, Mapping) else None
+        if not isinstance(entry, Mapping):
+            return entry or {}
+        return {part: value for part, value in entry.items() if value}
+
+    problems = []
+    for task in tasks:
+        if task in CONTROLS:
+            arm = CONTROLS[task].arm
+            if own(task) != own(arm):
+                problems.append(f"intermediate.overrides.{task} differs from intermediate.overrides.{arm}: "
+                                f"the control no longer trains the same rows and steps as its arm")
+    return problems
