@@ -74,12 +74,18 @@ def test_fine_tuned_baseline_beats_chance_on_english(offline_run):
 
 def test_every_training_phase_of_every_chain_learned(offline_run):
     """Each phase's best held-out accuracy beats its majority-class rate (xstilts.learning), and the
-    target phase reaches 0.65 on English validation: a chain stuck at chance fails here."""
+    target phase reaches 0.65 on English validation: a chain stuck at chance fails here. The
+    shuffled-label control's intermediate phase is the exception: it must *not* learn the true labels
+    (else its labels were not shuffled)."""
     work = offline_run.path
     logs = sorted(work.glob("models/*/*/training_log.json"))
-    assert {p.parent.name for p in logs if p.parent.parent.name == "target"} == {"none-s13", "anli-s13"}
+    assert {p.parent.name for p in logs if p.parent.parent.name == "target"} == {"none-s13", "anli-s13",
+                                                                                "anli_shuffled-s13"}
     for path in logs:
         log = json.loads(path.read_text())
+        if path.parent.parent.name == "intermediate" and path.parent.name.startswith("anli_shuffled"):
+            assert not log["learning"]["learned"], (path, log["learning"])
+            continue
         assert log["learning"]["learned"] and log["learning"]["p_value"] < 0.01, (path, log["learning"])
         assert log["machine"]["kind"] and log["mixed_precision"] in ("no", "bf16")
         if path.parent.parent.name == "target":
@@ -97,7 +103,9 @@ def test_report_has_tables_and_figures(offline_run):
     for png in ("primary_forest.png", "clean_by_language.png", "flip_by_family.png", "drop_vs_rate.png"):
         assert (work / "reports/figures" / png).read_bytes()[:4] == b"\x89PNG"
     summary = json.loads((work / "reports/summary.json").read_text())
-    assert set(summary) == {"none", "anli"} and "flip_pooled_delta" in summary["anli"]
+    assert set(summary) == {"none", "anli", "anli_shuffled"} and "flip_pooled_delta" in summary["anli"]
+    # The answer compares the arm with the baseline and with its shuffled-label control.
+    assert "- **`anli` against its shuffled-label control `anli_shuffled`**" in report
 
 
 def test_dvc_shows_plots_metrics_and_training_curves(offline_run):

@@ -39,12 +39,12 @@ def _write(path, accuracy: float, flip: float, rng) -> None:
 @pytest.fixture
 def study(tmp_path):
     """none: 60 % accurate, 30 % flips; mnli: 85 %, 30 % flips (more accurate, equally fragile);
-    robust: 60 %, 5 % flips; each with its shuffled-label control behaving like the baseline."""
+    xnli_en: 60 %, 5 % flips; each with its shuffled-label control behaving like the baseline."""
     rng = np.random.default_rng(0)
     pred = tmp_path / "predictions"
     pred.mkdir()
-    arms = {"none": (0.6, 0.3), "mnli": (0.85, 0.3), "mnli_shuffled": (0.6, 0.3), "robust": (0.6, 0.05),
-            "robust_shuffled": (0.6, 0.3)}
+    arms = {"none": (0.6, 0.3), "mnli": (0.85, 0.3), "mnli_shuffled": (0.6, 0.3), "xnli_en": (0.6, 0.05),
+            "xnli_en_shuffled": (0.6, 0.3)}
     for task, (accuracy, flip) in arms.items():
         for seed in SEEDS:
             _write(pred / f"{task}-s{seed}.jsonl", accuracy + rng.normal(0, 0.01), flip, rng)
@@ -53,16 +53,16 @@ def study(tmp_path):
 
 def test_primary_family_is_each_arm_against_baseline_and_control(study):
     stats = Statistics(load_runs(study), ReportConfig(bootstrap_samples=500))
-    assert stats.arms == ["mnli", "robust"] and stats.references("mnli") == ["none", "mnli_shuffled"]
+    assert stats.arms == ["mnli", "xnli_en"] and stats.references("mnli") == ["none", "mnli_shuffled"]
     cells = stats.primary_cells()
     # 2 arms x 2 references x (clean accuracy, flip: noise, flip: pooled)
-    assert len(cells) == 12 and {c[4] for c in cells} == {"none", "mnli_shuffled", "robust_shuffled"}
+    assert len(cells) == 12 and {c[4] for c in cells} == {"none", "mnli_shuffled", "xnli_en_shuffled"}
     assert stats.samples >= 20 * 12 / 0.05  # Holm's smallest threshold is resolvable
     primary = stats.primary_comparisons()
     acc = primary[("mnli", "accuracy", "avg", "clean", "none")]
     assert acc.seeds == 5 and acc.p_holm < 0.05 and acc.low > 0.15
     assert acc.p_sign == pytest.approx(2 / 2 ** 5)  # every seed pair favours mnli: the sign-flip floor
-    flip = primary[("robust", "flip", "avg", "pooled", "none")]
+    flip = primary[("xnli_en", "flip", "avg", "pooled", "none")]
     assert flip.delta < -0.2 and flip.p_holm < 0.05 and flip.high < 0
 
 
@@ -70,7 +70,7 @@ def test_matched_flip_removes_the_accuracy_advantage(study):
     stats = Statistics(load_runs(study), ReportConfig(bootstrap_samples=500))
     matched = stats.compare("mnli", MATCHED_FLIP, "avg", "pooled", "none")
     assert matched.low < 0 < matched.high  # same fragility on the items both get right
-    assert stats.compare("robust", MATCHED_FLIP, "avg", "pooled", "none").high < 0
+    assert stats.compare("xnli_en", MATCHED_FLIP, "avg", "pooled", "none").high < 0
 
 
 def test_generated_answer_and_files(study, tmp_path):
@@ -79,7 +79,7 @@ def test_generated_answer_and_files(study, tmp_path):
     answer = report.split("## The answer", 1)[1].split("## Primary endpoints", 1)[0]
     mnli = next(line for line in answer.splitlines() if line.startswith("- **`mnli` against the baseline"))
     assert "**more accurate only**" in mnli and "5 seeds per arm" in mnli
-    robust = next(line for line in answer.splitlines() if line.startswith("- **`robust` against the baseline"))
+    robust = next(line for line in answer.splitlines() if line.startswith("- **`xnli_en` against the baseline"))
     assert "**more robust only**" in robust
     assert "- **`mnli` against its shuffled-label control `mnli_shuffled`**" in answer
     assert "test-item sampling only" not in answer

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from xstilts.configs import flatten
-from xstilts.data.registry import NO_INTERMEDIATE, is_control
+from xstilts.data.registry import NO_INTERMEDIATE, is_control, unmatched_controls
 from xstilts.errors import ParamsError
 from xstilts.io import atomic_path, write_json
 from xstilts.params import lookup
@@ -347,7 +347,9 @@ def describe_setup(params: Mapping) -> dict[str, str]:
     return {
         "encoder": f"`{get('model.name')}`",
         "data source": f"`{source}`" + (f" (`{get('data.local_dir')}`)" if source == "local" else ""),
-        "intermediate tasks": ", ".join(f"`{t}`" for t in get("intermediate.tasks", [])),
+        "intermediate tasks": ", ".join(f"`{t}`" for t in get("intermediate.tasks", []))
+                              + "".join(f"; ⚠ {line}" for line in unmatched_controls(get("intermediate.tasks", []),
+                                                                                   get("intermediate.overrides", {}))),
         "intermediate training": f"{train('intermediate')}; data: {sizes('intermediate')}",
         "per-task intermediate settings": overrides(),
         "target training (English PAWS-X)": f"{train('target')}; data: {sizes('target')}"
