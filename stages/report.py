@@ -2,7 +2,8 @@
 
     python stages/report.py --predictions predictions --logs logs --out reports
 
-With `--attacks attacks`, the adaptive attack's results of the same runs get their own section.
+With `--attacks attacks`, the adaptive attack's results of the same runs get their own section; the
+validity audit (`--audit data/audit`, committed) decides which families are primary.
 Writes reports/robustness.md (tables with bootstrap intervals and paired tests against the baseline),
 reports/figures/*.png, reports/plots/*.csv (for `dvc plots show`) and reports/summary.json.
 """
@@ -15,6 +16,7 @@ from xstilts.errors import ParamsError, cli_errors
 from xstilts.params import load_params, mapping_at, section
 from xstilts.report import ReportConfig, describe_setup, selected_runs, write_report
 from xstilts.robustness import CLEAN
+from xstilts.validity import read_audits, validity
 
 NOTES_DIR = Path("reports/notes")
 
@@ -24,10 +26,13 @@ NOTES_DIR = Path("reports/notes")
 @click.option("--logs", "logs_dir", type=click.Path(path_type=Path), default=None)
 @click.option("--attacks", "attacks_dir", type=click.Path(path_type=Path), default=None,
               help="the attack stages' output folder (attacks/<run>/results.jsonl): adds the adaptive-attack section")
+@click.option("--audit", "audit_dir", type=click.Path(path_type=Path), default=Path("data/audit"), show_default=True,
+              help="the perturbation validity audit (<family>.jsonl): a family under 90 % label validity is not primary")
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
-def main(predictions_dir: Path, logs_dir: Path | None, attacks_dir: Path | None, out: Path, params_path: str) -> None:
+def main(predictions_dir: Path, logs_dir: Path | None, attacks_dir: Path | None, audit_dir: Path, out: Path,
+         params_path: str) -> None:
     params = load_params(params_path)
     cfg = section(ReportConfig, params, "report")
     notes = Path(cfg.notes) if cfg.notes else None
@@ -35,8 +40,10 @@ def main(predictions_dir: Path, logs_dir: Path | None, attacks_dir: Path | None,
         raise ParamsError("report.notes", f"{notes}: expected a file in {NOTES_DIR}/ (a dependency of the stage)")
     # The runs and variants params select, not whatever an earlier configuration left in predictions/.
     variants = [CLEAN, *mapping_at(params, "perturb.families")]
+    audits = sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []
+    validity_stats = validity(read_audits(audits)) if audits else None
     report = write_report(predictions_dir, out, cfg, logs_dir, describe_setup(params), notes,
-                          selected_runs(params), variants, attacks_dir)
+                          selected_runs(params), variants, attacks_dir, validity_stats)
     click.echo(f"report -> {report}")
 
 

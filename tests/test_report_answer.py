@@ -101,3 +101,26 @@ def test_verdict_rules():
     assert accurate == "more accurate" and "not shown to be more robust" in robust
     assert verdict(c(0.01, -0.02, 0.04, 0.4), None, None) == ("no accuracy difference resolved",
                                                                "robustness not measured")
+
+
+def _audit_rows(family: str, valid: int, n: int) -> list[dict]:
+    return [{"id": str(i), "lang": "de", "family": family, "effect": "preserving", "clean": {}, "perturbed": {},
+             "edits": [], "label_kept": i < valid, "fluent": True, "comment": ""} for i in range(n)]
+
+
+def test_a_family_under_90_percent_label_validity_leaves_the_primary_endpoints(study, tmp_path):
+    """The audit decides: noise judged 80 % label-valid is exploratory only, so no primary cell uses it
+    and the pooled flip has nothing to pool; the validity table shows the rate and its interval."""
+    from xstilts.validity import validity
+
+    out = tmp_path / "reports"
+    report = write_report(study, out, ReportConfig(bootstrap_samples=200),
+                          validity=validity(_audit_rows("noise", 20, 25))).read_text()
+    table = report.split("## Perturbation validity", 1)[1].split("## Figures", 1)[0]
+    assert "| noise | preserving | 80.0 [" in table and "exploratory: under 90 % label validity" in table
+    primary = report.split("## Primary endpoints", 1)[1].split("## Setup", 1)[0]
+    assert "Δ flip" not in primary and "Δ clean accuracy" in primary
+    passing = write_report(study, out, ReportConfig(bootstrap_samples=200),
+                           validity=validity(_audit_rows("noise", 25, 25))).read_text()
+    assert "Δ flip: noise" in passing.split("## Primary endpoints", 1)[1].split("## Setup", 1)[0]
+    assert "**No audit was found**" in write_report(study, out, ReportConfig(bootstrap_samples=200)).read_text()

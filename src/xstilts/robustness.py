@@ -58,6 +58,9 @@ class RunArrays:
     clean_gold: np.ndarray
     mask: np.ndarray  # bool: the item is scored for this language × variant
     edit_rate: np.ndarray  # share of characters edited (0 on clean pairs)
+    # bool: the perturb stage changed the text; where the token ids did not change (the tokenizer
+    # undid the edit: `changed` is token-level) the item is not scored. Older predictions: = changed.
+    text_changed: np.ndarray | None = None
 
     def lang_index(self, lang: str) -> int:
         return self.langs.index(lang)
@@ -76,7 +79,7 @@ def _ordered(values: set[str], first: Sequence[str]) -> list[str]:
 # Compact predictions (results snapshots): one Parquet file per run with every column the metrics
 # and the report read, and the positive-class probability; a fraction of the JSON Lines size.
 COMPACT_SUFFIX = ".parquet"
-COMPACT_COLUMNS = (*REQUIRED, "edit_rate")
+COMPACT_COLUMNS = (*REQUIRED, "edit_rate", "text_changed")
 
 
 def write_compact(files: Sequence[Path], out: Path) -> Path:
@@ -84,7 +87,8 @@ def write_compact(files: Sequence[Path], out: Path) -> Path:
     import pandas as pd
 
     rows = [row for file in files for _, row in read_jsonl(file)]
-    frame = pd.DataFrame({k: [r.get(k, 0.0 if k == "edit_rate" else None) for r in rows] for k in COMPACT_COLUMNS})
+    defaults = {"edit_rate": lambda r: 0.0, "text_changed": lambda r: bool(r["changed"])}
+    frame = pd.DataFrame({k: [r[k] if k in r else defaults[k](r) for r in rows] for k in COMPACT_COLUMNS})
     frame["id"] = frame["id"].astype(str)
     frame["probability"] = [round(float(r["probabilities"][-1]), 4) if r.get("probabilities") else float("nan")
                             for r in rows]
@@ -149,6 +153,7 @@ def load_predictions(path: Path | Sequence[Path]) -> RunArrays:
     shape = (len(langs), len(variants), len(ids))
     pred, gold, clean_label = (np.full(shape, -1, dtype=np.int8) for _ in range(3))
     changed = np.zeros(shape, dtype=bool)
+    text_changed = np.zeros(shape, dtype=bool)
     present = np.zeros(shape, dtype=bool)
     edit_rate = np.zeros(shape, dtype=np.float32)
     effects = {CLEAN: CLEAN}
@@ -162,6 +167,7 @@ def load_predictions(path: Path | Sequence[Path]) -> RunArrays:
         at = (li[r["lang"]], vi[r["variant"]], item)
         pred[at], gold[at], clean_label[at] = r["predicted"], r["expected_label"], r["label"]
         changed[at] = bool(r["changed"]) or r["variant"] == CLEAN
+        text_changed[at] = bool(r.get("text_changed", r["changed"])) and r["variant"] != CLEAN
         present[at] = True
         edit_rate[at] = r.get("edit_rate", 0.0)
         effects.setdefault(r["variant"], r["effect"])
@@ -169,7 +175,7 @@ def load_predictions(path: Path | Sequence[Path]) -> RunArrays:
     clean_gold = np.broadcast_to(gold[:, :1, :], shape).copy()
     mask = present & changed & present[:, :1, :]
     return RunArrays(ids, langs, variants, [effects[v] for v in variants], pred, gold, clean_pred, clean_gold,
-                     mask, edit_rate)
+                     mask, edit_rate, text_changed & present)
 
 
 # --- metrics of one language × variant, weighted ------------------------------------------------

@@ -45,8 +45,10 @@ from xstilts.report.tables import (
     seeds_table,
     task_by_column_table,
     training_facts,
+    validity_table,
 )
 from xstilts.robustness import ATTACK, AVERAGE, CLEAN
+from xstilts.validity import is_primary
 
 
 def _points(c: Comparison) -> str:
@@ -197,7 +199,7 @@ def how_to_read(stats: Statistics) -> list[str]:
 
 
 def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, str], facts: str, notes: str,
-           attack: tuple[Statistics, AttackRuns] | None = None) -> str:
+           attack: tuple[Statistics, AttackRuns] | None = None, validity: Mapping[str, Mapping] | None = None) -> str:
     seeds = sorted({r.seed for r in stats.runs})
     columns = [(CLEAN, CLEAN), *[(f, f) for f in stats.families]]
     first, *other_figures = list(figures.items())
@@ -253,7 +255,21 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
                   by_language(stats, FLIP, POOLED), "",
                   "## Secondary: robust accuracy by language (pooled families)", "",
                   by_language(stats, "robust_accuracy", POOLED), ""]
-    lines += ["## Figures", "", *[f"![{title}]({path})\n" for title, path in other_figures], ""]
+    lines += [
+        "## Perturbation validity",
+        "",
+        "A perturbation is valid only if it changes the model's input and keeps the label (contrast sets: "
+        "flips it). **Changed** means the token ids changed: text edits the tokenizer undoes (NFKC folds "
+        "full-width letters, for one) are not scored. **Label valid**: the share of a committed, seeded "
+        "audit sample (`data/audit/<family>.jsonl`, pairs of the real PAWS-X test sets, each read and judged) "
+        "whose gold label still holds (contrast: whose label flipped), with a 95 % Wilson interval; a "
+        "label-preserving family under 90 % is left out of the primary endpoints."
+        + ("" if validity else " **No audit was found**, so every label-preserving family counts as primary "
+                               "here: the validity of these perturbations is unmeasured."),
+        "",
+        validity_table(stats, validity),
+        "",
+        "## Figures", "", *[f"![{title}]({path})\n" for title, path in other_figures], ""]
     if stats.families:
         lines += ["## Per perturbation family (exploratory)", ""]
         for family in stats.families:
@@ -292,9 +308,11 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
 def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_dir: Path | None = None,
                  setup: Mapping[str, str] | None = None, notes_path: Path | None = None,
                  runs: Sequence[str] | None = None, variants: Sequence[str] | None = None,
-                 attacks_dir: Path | None = None, primary_families: Sequence[str] | None = None) -> Path:
-    """With `attacks_dir` (stage `attack`'s outputs), the report gains the adaptive-attack section;
-    `primary_families` (default: every label-preserving family) are the ones in the primary endpoints."""
+                 attacks_dir: Path | None = None, validity: Mapping[str, Mapping] | None = None) -> Path:
+    """With `attacks_dir` (stage `attack`'s outputs), the report gains the adaptive-attack section.
+    `validity` (`xstilts.validity.validity` of the audit files) decides the primary families: a
+    label-preserving family with at least 90 % label validity; without an audit, every one."""
+    primary_families = None if not validity else [f for f, v in validity.items() if is_primary(v)]
     loaded = load_runs(predictions_dir, runs, variants)
     logs = phase_logs(logs_dir, loaded)
     # One set of footnotes and one list of runs that did not learn for every table of the report.
@@ -305,7 +323,7 @@ def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_d
         attack = (Statistics(attack_runs.runs, cfg, stats.footnotes, stats.unlearned, primary_families), attack_runs)
     notes = notes_path.read_text(encoding="utf-8") if notes_path else ""
     figures = figures_and_plots(stats, out_dir)
-    text = render(stats, figures, setup or {}, training_facts(logs, stats.runs), notes, attack)
+    text = render(stats, figures, setup or {}, training_facts(logs, stats.runs), notes, attack, validity)
     write_json(out_dir / "summary.json", summary(stats, attack[0] if attack else None))
     report = out_dir / "robustness.md"
     with atomic_path(report) as tmp:

@@ -171,6 +171,39 @@ def exploratory_comparisons(stats: Statistics) -> str:
     return _table(["comparison", *[h for _, _, h in columns]], rows) if rows else ""
 
 
+def token_identical(stats: Statistics, family: str) -> tuple[int, int]:
+    """(text changes the tokenizer undid, text changes) of a family over every language, from the
+    predictions (the same test items and tokenizer for every run): those items are not scored."""
+    arrays = stats.runs[0].arrays
+    if arrays.text_changed is None:
+        return 0, 0
+    v = arrays.variant_index(family)
+    text = arrays.text_changed[:, v]
+    return int((text & ~arrays.mask[:, v]).sum()), int(text.sum())
+
+
+def validity_table(stats: Statistics, audit: Mapping[str, Mapping] | None) -> str:
+    """Per family: the audited label validity [95 % Wilson interval], fluency, the share of text edits
+    the tokenizer undid (not scored), and whether the family is in the primary endpoints."""
+    rows = []
+    for family in stats.families:
+        undone, text = token_identical(stats, family)
+        undone_cell = f"{undone} of {text} ({100 * undone / text:.1f} %)" if text else NA
+        overall = (audit or {}).get(family, {}).get("overall")
+        if overall and overall["n"]:
+            valid = (f"{100 * overall['rate']:.1f} [{100 * overall['low']:.1f}, {100 * overall['high']:.1f}] "
+                     f"(n = {overall['n']})")
+            fluent = f"{100 * overall['fluent_rate']:.1f}" if overall["fluent_n"] else NA
+        else:
+            valid, fluent = "not audited", NA
+        role = ("primary" if family in stats.primary else
+                "contrast set (own endpoints, exploratory)" if stats.effect(family) != PRESERVING else
+                "exploratory: under 90 % label validity" if overall and overall["n"] else "exploratory: not audited")
+        rows.append([family, stats.effect(family), valid, fluent, undone_cell, role])
+    return _table(["family", "effect", "label valid (%) [95 % CI]", "fluent (%)",
+                   "text edits the tokenizer undid (not scored)", "role"], rows)
+
+
 def published_comparison(stats: Statistics) -> str:
     langs = [lang for lang in stats.langs if lang in PUBLISHED["mBERT (XTREME)"]]
     rows = []
