@@ -1,9 +1,12 @@
 """`contrast`: a meaning change in one sentence only (label-flipping: expected label 0).
 
 Ops, tried in the order of `ops`:
-* `swap`: two names (or two numbers of the same width) of one sentence trade places, PAWS's own
-  construction ("A played for X and then Y" -> "... for Y and then X"). Pairs joined only by a
-  conjunction, a comma or a dash ("X and Y", "1973-1974") are skipped: the meaning would not change.
+* `swap`: two names (or two years, or two other numbers of the same width) of one sentence trade
+  places, PAWS's own construction ("A played for X and then Y" -> "... for Y and then X"). Names
+  are whole names verified by the parallel items (`evidence.py`: a Latin-script name the English
+  version spells the same way), so common nouns, verbs and body parts never move; acronyms swap only
+  with acronyms. Two members of one list, coordination or range (`chains`: "X, Y and Z",
+  "1973-1974", "1990年和1995年") never swap with each other: the meaning would not change.
 * `number`: a number of one sentence is changed to a value that occurs nowhere in the pair.
 The swapped or changed mentions must also occur in the *other* sentence, so the edit contradicts it.
 By default only paraphrase pairs are eligible (`only_paraphrases`): on a PAWS non-paraphrase, a swap
@@ -13,7 +16,7 @@ can undo the swap that made it, turning it into a paraphrase.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xstilts.perturb.base import (
@@ -31,29 +34,65 @@ from xstilts.perturb.entities import (
     NAME,
     NUMBER,
     Mention,
-    mentions,
+    is_year,
     new_number,
     occurrences,
     replace_edit,
-    units,
     year_shift,
 )
-from xstilts.perturb.entity_number import prepare_common
+from xstilts.perturb.entity_number import NameResources, entity_mentions, names_summary, needs_evidence, prepare_names
 from xstilts.perturb.family import FLIPPING, Example, Family
 
-# Text between two mentions that makes them a coordination or a range ("X and Y", "X, Y",
-# "1973-1974"): swapping them would not change the meaning.
-_CONJUNCTION = re.compile(
-    r"^[\W_]*(?:and|or|und|oder|sowie|y|e|o|u|et|ou|to|bis|hasta|à|和|与|與|及|或|以及|至|と|や|および|及び|から|또는|및|와|과|하고|부터)?[\W_]*$",
-    re.IGNORECASE,
+# Coordinations, lists and ranges: two mentions of one kind joined by nothing but separators
+# ("X and Y", "X, Y", "1973-1974", "1990年和1995年", "1990년과 1995년", "AとB"). Swapping two members
+# of one list or range does not change the meaning (or makes a reversed range), so a swap never
+# takes two mentions of one coordination chain. A unit suffix after a number (年, 년, 月, ...) and a
+# Korean particle after a Latin name are separators here, so they do not hide the conjunction.
+_SEPARATOR_WORDS = frozenset(
+    """and or nor und oder sowie bzw y e o u ni et ou to bis a al à au hasta vs versus
+    和 与 與 及 以及 或 或者 跟 同 至 到 还有 と や および 及び または から まで
+    와 과 및 또는 하고 이나 나 랑 이랑 부터 까지 에서""".split()
 )
+_UNIT_SUFFIX = re.compile(r"^(?:年度|年代|年|月|日|号|號|歳|岁|세|년도|년대|년|월|일|번|回|度|s)")
+_SEPARATOR_TOKEN = re.compile(r"[^\W_]+|[^\s\w]", re.UNICODE)
 
 
-def _swappable(text: str, a: Mention, b: Mention) -> bool:
-    """Same kind, different text, not a coordination; numbers only with numbers of the same width."""
-    if a.kind != b.kind or a.text == b.text or _CONJUNCTION.match(text[a.end : b.start]):
+def _joined(between: str) -> bool:
+    """True when `between` (the text between two mentions) is only separators: punctuation, a
+    conjunction or range word, a unit suffix of the first mention."""
+    rest = _UNIT_SUFFIX.sub("", between)
+    tokens = _SEPARATOR_TOKEN.findall(rest.casefold())
+    if len(tokens) > 3:
         return False
-    return a.kind == NAME or len(a.text) == len(b.text)
+    return all(not t[0].isalnum() or t in _SEPARATOR_WORDS for t in tokens)
+
+
+def chains(text: str, found: Sequence[Mention]) -> list[int]:
+    """A chain number per mention: consecutive mentions of one kind joined by separators only
+    share one (`A, B and C` is one chain)."""
+    ids = list(range(len(found)))
+    last: dict[str, int] = {}
+    for i, m in enumerate(found):
+        kind = _kind(m)
+        j = last.get(kind)
+        if j is not None and _joined(text[found[j].end : m.start]):
+            ids[i] = ids[j]
+        last[kind] = i
+    return ids
+
+
+def _kind(m: Mention) -> str:
+    """The kind a swap must keep: year, number of one width, acronym, or name."""
+    if m.kind == NUMBER:
+        return "year" if is_year(m.text) else f"number{len(m.text)}"
+    letters = [c for c in m.text if c.isalpha()]
+    return "acronym" if letters and all(c.isupper() for c in letters) and " " not in m.text else "name"
+
+
+def _swappable(a: Mention, b: Mention) -> bool:
+    """Same kind (years with years, numbers of one width, acronyms with acronyms, names with
+    names), different text."""
+    return _kind(a) == _kind(b) and a.text != b.text
 
 
 # An op: (text, other sentence, lang, mentions of text, sentence number, stream) -> edits or None.
@@ -61,11 +100,15 @@ Op = Callable[[str, str, str, list[Mention], int, Stream], list[Edit] | None]
 
 
 def swap(text: str, other: str, lang: str, found: list[Mention], sent: int, stream: Stream) -> list[Edit] | None:
+    chain = chains(text, found)
     pairs = [
         (a, b)
         for i, a in enumerate(found)
-        for b in found[i + 1 :]
-        if _swappable(text, a, b) and occurrences(other, a.text, lang) and occurrences(other, b.text, lang)
+        for k, b in enumerate(found[i + 1 :], start=i + 1)
+        if chain[i] != chain[k]
+        and _swappable(a, b)
+        and occurrences(other, a.text, lang)
+        and occurrences(other, b.text, lang)
     ]
     # Names first: swapping two names is PAWS's construction; swapping numbers is the fallback.
     ordered = stream.shuffled([p for p in pairs if p[0].kind == NAME]) + stream.shuffled(
@@ -110,13 +153,13 @@ class ContrastParams(BaseParams):
         require(self.common_min_df >= 1, f"{key}.common_min_df", "must be >= 1")
 
 
-def apply(params: ContrastParams, example: Example, common: frozenset[str], stream: Stream) -> list[Edit] | None:
+def apply(params: ContrastParams, example: Example, res: NameResources, stream: Stream) -> list[Edit] | None:
     if params.only_paraphrases and example.label != 1:
         return None
     for name in params.ops:
         for sent in sentences_to_edit(params.sentence, stream):
             text, other = example.sentence(sent), example.sentence(3 - sent)
-            found = units(text, example.lang, common) if name == "swap" else mentions(text, example.lang, common)
+            found = entity_mentions(text, example, res)
             edits = OPS[name](text, other, example.lang, found, sent, stream)
             if edits:
                 return edits
@@ -128,7 +171,8 @@ FAMILY = Family(
     effect=FLIPPING,
     params=ContrastParams,
     apply=apply,
-    prepare=prepare_common,
-    summary=lambda common: {"common_words": len(common)},
+    prepare=prepare_names,
+    needs_languages=needs_evidence,
+    summary=names_summary,
     description="two names/numbers swapped, or a number changed, in one sentence (expected label 0)",
 )

@@ -76,3 +76,7 @@ class Family:
     summary: Callable[[Any], dict[str, Any]] = _no_summary
     # Extra JSON files to write next to the variants: {relative path: object}.
     artifacts: Callable[[Any, Mapping[str, Any]], dict[str, Any]] | None = field(default=None)
+    # Whether the family's variants may enter the primary endpoints: its label validity, measured by
+    # the committed audit (data/audit/, `xstilts.perturb.audit`), is at least 90 %. An exploratory
+    # family (False) is still run and reported, never in a primary endpoint. Written to quality.json.
+    primary: bool = True

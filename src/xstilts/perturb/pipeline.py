@@ -148,7 +148,12 @@ def run_family(
     )
     records: dict[str, list[dict[str, Any]]] = {}
     resources: dict[str, Any] = {}
-    quality: dict[str, Any] = {"family": name, "effect": family.effect, "params": params_dict(params)}
+    quality: dict[str, Any] = {
+        "family": name,
+        "effect": family.effect,
+        "primary": family.primary,
+        "params": params_dict(params),
+    }
     per_lang: dict[str, Any] = {}
     for lang in languages:
         if lang not in corpus.test:
