@@ -28,7 +28,7 @@ import yaml
 from xstilts.errors import XstiltsError, cli_errors
 from xstilts.io import read_jsonl, write_json, write_jsonl
 from xstilts.perturb.base import params_dict
-from xstilts.perturb.pipeline import SPLITS, family_params, get_family, read_split, run_family
+from xstilts.perturb.pipeline import SPLITS, family_params, get_family, languages_to_read, read_split, run_family
 from xstilts.perturb.registry import FAMILIES
 from xstilts.perturb.scripts import LANGUAGES
 
@@ -61,7 +61,10 @@ def preview_record(
 ) -> tuple[dict[str, Any], tuple[str, str]]:
     """The variant record for one pair (given, or read from --prepared by id), and the pair."""
     fam = get_family(family)
-    langs = [lang, *fam.needs_languages(family_params(fam, params), lang)]
+    parsed = family_params(fam, params)
+    langs = [lang, *fam.needs_languages(parsed, lang)]
+    if prepared is not None:
+        langs += [o for o in fam.may_use_languages(parsed, lang) if (prepared / SPLITS[0] / f"{o}.jsonl").is_file()]
     test: dict[str, list[dict[str, Any]]] = {}
     validation: dict[str, list[dict[str, Any]]] = {}
     if prepared is not None:
@@ -194,7 +197,7 @@ def audit_sample(family: str, prepared: Path, variants: Path | None, out: Path, 
         raw.update(parse_param_options(param_items))
         fam = get_family(family)
         parsed = family_params(fam, raw)
-        needed = list(dict.fromkeys(languages + [o for lang in languages for o in fam.needs_languages(parsed, lang)]))
+        needed = languages_to_read(fam, parsed, languages, prepared)
         data = {split: {lang: read_split(prepared / split / f"{lang}.jsonl") for lang in needed} for split in SPLITS}
         effect, records = fam.effect, run_family(family, raw, data["test"], data["validation"], languages).records
     flags = _token_flags(tokenizer_dir, family, effect, records, clean, max_length) if tokenizer_dir else None
@@ -248,8 +251,8 @@ def audit_token_stats(variants: Path, clean_dir: Path, tokenizer_dir: Path, max_
 def families() -> None:
     """List the families, their label effect and default params."""
     for name, fam in FAMILIES.items():
-        kind = "primary" if fam.primary else "exploratory"
-        click.echo(f"{name} ({fam.effect}, {kind}): {fam.description}")
+        note = "" if fam.primary else " [exploratory: not in the primary endpoints]"
+        click.echo(f"{name} ({fam.effect}): {fam.description}{note}")
         click.echo("    " + json.dumps(params_dict(fam.params()), ensure_ascii=False))
 
 

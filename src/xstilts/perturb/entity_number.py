@@ -35,7 +35,13 @@ from xstilts.perturb.entities import (
     units,
     year_shift,
 )
-from xstilts.perturb.evidence import NameEvidence, evidence_languages, prepare_evidence, verified_names
+from xstilts.perturb.evidence import (
+    NameEvidence,
+    evidence_languages,
+    join_connected,
+    prepare_evidence,
+    verified_names,
+)
 from xstilts.perturb.family import PRESERVING, Corpus, Example, Family
 
 
@@ -80,7 +86,8 @@ def names_summary(res: NameResources) -> dict[str, int]:
 
 def entity_mentions(text: str, example: Example, res: NameResources) -> list[Mention]:
     """Numbers and verified whole names of `text` (a sentence of `example`), left to right."""
-    found = verified_names(text, units(text, example.lang, res.common), res.evidence.for_id(example.id))
+    grown = join_connected(text, units(text, example.lang, res.common))
+    found = verified_names(text, grown, res.evidence.for_id(example.id))
     return sorted(found, key=lambda m: m.start)
 
 
@@ -147,7 +154,7 @@ FAMILY = Family(
     params=EntityNumberParams,
     apply=apply,
     prepare=prepare_names,
-    needs_languages=needs_evidence,
+    may_use_languages=needs_evidence,
     summary=names_summary,
     description="a name (verified by the parallel English item) or number shared by both sentences replaced "
     "consistently (locale pools)",

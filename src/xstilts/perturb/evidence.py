@@ -82,12 +82,36 @@ def verified_names(text: str, found: Sequence[Mention], texts: Sequence[str]) ->
         while i < len(pieces):
             for j in range(len(pieces) - 1, i - 1, -1):
                 start, end = pieces[i][0], pieces[j][1]
-                if attested(text[start:end], texts):
+                if text[start].isupper() and text[pieces[j][0]].isupper() and attested(text[start:end], texts):
                     out.append(Mention(start, end, text[start:end], NAME))
                     i = j + 1
                     break
             else:
                 i += 1
+    return out
+
+
+# Lower-case words inside a name ("Library of Congress", "Court of Common Pleas", "Rio de Janeiro").
+CONNECTORS = frozenset({"of", "de", "del", "della", "di", "da", "do", "dos", "du", "des", "von", "van", "der", "la", "le"})
+
+
+def join_connected(text: str, found: Sequence[Mention]) -> list[Mention]:
+    """Latin names joined across a lower-case connector between two capitalised words
+    (`Library` + `of` + `Congress`): one name, never two to swap or replace apart."""
+    out: list[Mention] = []
+    for m in found:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == m.kind == NAME
+            and script_of(prev.text[0]) == script_of(m.text[0]) == LATIN
+            and text[prev.end] == " "
+            and text[m.start - 1] == " "
+            and text[prev.end + 1 : m.start - 1] in CONNECTORS
+        ):
+            out[-1] = Mention(prev.start, m.end, text[prev.start : m.end], NAME)
+        else:
+            out.append(m)
     return out
 
 

@@ -13,7 +13,9 @@ No names: an entry whose English, Spanish or French side is usually capitalised 
 spelling starts with a capital: a name, since these languages capitalise little else) is left out,
 so that a name never maps to another name (a Chinese transliterated name to `Björkman`). German
 capitalises every noun, so its side is not judged; the other side of a German entry always is,
-for the default donors (English, and German for English).
+for the default donors (English, and German for English). Nor does a word that occurs as it is
+in the other language's text of at least `min_count` units (a name both spell alike, `curzon`,
+aligned to some other word: `bought`).
 
 Only the validation split is used: never the split being perturbed and evaluated.
 `lexicon_for` memoises by a fingerprint of the input; `cached_lexicon` adds an on-disk JSON cache.
@@ -118,6 +120,8 @@ def build_lexicon(
         if dice >= min_dice and best_tgt[y][0] == x and x != y:
             if name_like(src_spellings[x], src) or name_like(spellings[y], tgt):
                 continue  # a name (or a name's translation): never code-mixed
+            if tgt_df[x] >= min_count or src_df[y] >= min_count:
+                continue  # the word occurs in the other language as it is: a name or a shared word
             lexicon[x] = _spelling(spellings[y])
     return dict(sorted(lexicon.items()))
 
