@@ -257,3 +257,22 @@ def test_new_days_and_months_keep_their_width_without_zero_padding() -> None:
             new = new_number(old, stream, set())
             assert len(new) == 2 and new[0] != "0" and new != old, (old, new)
         assert len(new_number("07", stream, set())) == 2
+
+
+def test_contrast_never_makes_impossible_dates_reversed_ranges_or_split_names() -> None:
+    """Found in the audit: "31 November" (days 13 <-> 31), "1947 -- 1944" (two ranges swapped end to
+    end), "1i Jenna ... by Productions" (the tail of the name "1i Productions")."""
+    s1 = "The single was announced on 31 October 2015 and was released on 13 November 2015 ."
+    s2 = "The single was announced on October 31 , 2015 , and was released on November 13 , 2015 ."
+    de = ("Die Single wurde am 31. Oktober 2015 angekündigt und am 13. November 2015 veröffentlicht .",) * 2
+    for seed in range(10):
+        r = records("contrast", "en", s1, s2, {"de": de}, seed=seed, sentence="first", ops=["swap"])
+        assert not r["changed"], r["edits"]
+    s1 = "It was scrapped in 1943 -- 1944 and raised in 1946 -- 1947 ."
+    s2 = "It was scrapped in 1943 -- 1944 and finally raised in 1946 -- 1947 ."
+    for seed in range(10):
+        assert not records("contrast", "en", s1, s2, {"de": (s1, s2)}, seed=seed, ops=["swap"])["changed"]
+    s1 = "1i Productions is a publisher . It was founded by Jenna , William and Colin Byrne ."
+    for seed in range(10):
+        r = records("contrast", "en", s1, s1, {"de": (s1, s1)}, seed=seed, ops=["swap"])
+        assert "Productions" not in {e["before"] for e in r["edits"]}

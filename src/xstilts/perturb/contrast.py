@@ -16,6 +16,7 @@ can undo the swap that made it, turning it into a paraphrase.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -96,8 +97,24 @@ def _kind(m: Mention) -> str:
 
 def _swappable(a: Mention, b: Mention) -> bool:
     """Same kind (years with years, numbers of one width, acronyms with acronyms, names with
-    names of as many words), different text."""
-    return _kind(a) == _kind(b) and a.text != b.text
+    names of as many words), different text; two numbers that may be days only when both are
+    days of every month (13 <-> 31 made "31 November")."""
+    if _kind(a) != _kind(b) or a.text == b.text:
+        return False
+    if a.kind == NUMBER and max(int(a.text), int(b.text)) <= 31:
+        return max(int(a.text), int(b.text)) <= 28
+    return True
+
+
+_MIXED_TOKEN = re.compile(r"(?:^|\s)(?=\S*[0-9])(?=\S*[^\W\d_])\S+ $")
+
+
+def _movable(text: str, m: Mention, in_chain: bool) -> bool:
+    """Numbers of a list or range never move (two ranges swapped end to end read "1947 -- 1944");
+    a name right after a token of digits and letters is the tail of a longer name ("1i Productions")."""
+    if m.kind == NUMBER:
+        return not in_chain
+    return not _MIXED_TOKEN.search(text[: m.start])
 
 
 # An op: (text, other sentence, lang, mentions of text, sentence number, stream) -> edits or None.
@@ -106,11 +123,15 @@ Op = Callable[[str, str, str, list[Mention], int, Stream], list[Edit] | None]
 
 def swap(text: str, other: str, lang: str, found: list[Mention], sent: int, stream: Stream) -> list[Edit] | None:
     chain = chains(text, found)
+    sizes = Counter(chain)
+    movable = [_movable(text, m, sizes[c] > 1) for m, c in zip(found, chain, strict=True)]
     pairs = [
         (a, b)
         for i, a in enumerate(found)
         for k, b in enumerate(found[i + 1 :], start=i + 1)
         if chain[i] != chain[k]
+        and movable[i]
+        and movable[k]
         and _swappable(a, b)
         and occurrences(other, a.text, lang)
         and occurrences(other, b.text, lang)
