@@ -90,8 +90,8 @@ def test_contrast_never_swaps_two_members_of_a_list() -> None:
         r = records("contrast", "en", s1, s2, {"de": (s1, s2)}, seed=seed, ops=["swap"])
         assert not r["changed"], r["edits"]
     # Outside the list the swap is the PAWS construction and flips the label.
-    s1 = "Kane moved from Portland to Salem , where Weber lived ."
-    s2 = "Kane moved from Portland to Salem , the home of Weber ."
+    s1 = "In 1990 Kane moved from Portland to Salem , where Weber lived ."
+    s2 = "In 1990 Kane moved from Portland to Salem , the home of Weber ."
     r = records("contrast", "en", s1, s2, {"de": (s1, s2)}, sentence="first", ops=["swap"])
     assert r["changed"] and r["expected_label"] == 0
     assert {e["before"] for e in r["edits"]} in ({"Kane", "Weber"}, {"Portland", "Weber"}, {"Salem", "Weber"},
@@ -276,3 +276,23 @@ def test_contrast_never_makes_impossible_dates_reversed_ranges_or_split_names() 
     for seed in range(10):
         r = records("contrast", "en", s1, s1, {"de": (s1, s1)}, seed=seed, ops=["swap"])
         assert "Productions" not in {e["before"] for e in r["edits"]}
+
+
+def test_contrast_never_swaps_part_of_a_name_or_a_place_with_a_person() -> None:
+    """Found in the German audit: "David Warren Haynes ... zu Allan Coe'" ("David" opens the
+    sentence, so it was not part of the mention), "Finanzier Edward W und ... George Soros. Scott",
+    "in Charles geboren, mit seinem Zwilling Coventry"."""
+    cases = [
+        ("David Allan Coe kam 1980 zu Warren Haynes' Band.", "1980 kam David Allan Coe zu Warren Haynes' Band.",
+         "David Allan Coe joined Warren Haynes ' band in 1980 .", {"Allan Coe", "Warren Haynes"}),
+        ("Die Mittel kamen vom Finanzier George Soros und von Edward W. Scott.",
+         "Die Mittel kamen von Edward W. Scott und vom Finanzier George Soros.",
+         "Funding came from financier George Soros and from Edward W. Scott .", {"Edward W", "George Soros"}),
+        ("Er wurde in Coventry mit seinem Zwilling Charles geboren.",
+         "Mit seinem Zwilling Charles wurde er in Coventry geboren.",
+         "He was born in Coventry with his twin Charles .", {"Coventry", "Charles"}),
+    ]
+    for s1, s2, en, pair in cases:
+        for seed in range(10):
+            r = records("contrast", "de", s1, s2, {"en": (en, en)}, seed=seed, ops=["swap"])
+            assert {e["before"] for e in r["edits"]} != pair, r["edits"]

@@ -109,22 +109,45 @@ def _swappable(a: Mention, b: Mention) -> bool:
 _MIXED_TOKEN = re.compile(r"(?:^|\s)(?=\S*[0-9])(?=\S*[^\W\d_])\S+ $")
 
 
-def _movable(text: str, m: Mention, in_chain: bool) -> bool:
+# Part of a longer name that was not grown into the mention: a capitalised word or an initial
+# right before or after it ("David | Allan Coe", "Jane C. | Stanley", "Edward W | . Scott").
+_NAME_BEFORE = re.compile(r"(?:(?<![^\W\d_])([^\W\d_]*[A-ZÀ-Þ][^\W\d_]*)\.?|[A-Z]\.)\s$")
+_NAME_AFTER = re.compile(r"^(?:\.\s?[A-Z]|\s[A-ZÀ-Þ]|-[A-ZÀ-Þ])")
+# Words before a place ("in Coventry", "nach Berlin", "à Paris"): a name after one swaps only with
+# another name after one, never with a person ("born in Charles" came from that).
+_LOCATIVE = frozenset("in at near from to im nach aus bei von en à dans au aux près de del desde".split())
+
+
+def _role(text: str, m: Mention) -> str:
+    before = re.findall(r"[^\W\d_]+", text[max(0, m.start - 20) : m.start])
+    return "place" if before and before[-1].casefold() in _LOCATIVE else "other"
+
+
+def _movable(text: str, m: Mention, in_chain: bool, common: frozenset[str]) -> bool:
     """Numbers of a list or range never move (two ranges swapped end to end read "1947 -- 1944");
-    a name right after a token of digits and letters is the tail of a longer name ("1i Productions")."""
+    a name never moves when it is only part of a name: after a token of digits and letters ("1i
+    Productions"), next to another capitalised word or an initial ("David Allan Coe" when "David"
+    opens the sentence, "Edward W. Scott")."""
     if m.kind == NUMBER:
         return not in_chain
-    return not _MIXED_TOKEN.search(text[: m.start])
+    before, after = text[max(0, m.start - 40) : m.start], text[m.end : m.end + 3]
+    name_before = _NAME_BEFORE.search(before)
+    if name_before and name_before.group(1) in common:  # "The Neajlov River": "The" is a common word
+        name_before = None
+    return not (_MIXED_TOKEN.search(before) or name_before or _NAME_AFTER.match(after))
 
 
-# An op: (text, other sentence, lang, mentions of text, sentence number, stream) -> edits or None.
-Op = Callable[[str, str, str, list[Mention], int, Stream], list[Edit] | None]
+# An op: (text, other sentence, lang, mentions of text, sentence number, stream, common words)
+# -> edits or None.
+Op = Callable[[str, str, str, list[Mention], int, Stream, frozenset[str]], list[Edit] | None]
 
 
-def swap(text: str, other: str, lang: str, found: list[Mention], sent: int, stream: Stream) -> list[Edit] | None:
+def swap(
+    text: str, other: str, lang: str, found: list[Mention], sent: int, stream: Stream, common: frozenset[str]
+) -> list[Edit] | None:
     chain = chains(text, found)
     sizes = Counter(chain)
-    movable = [_movable(text, m, sizes[c] > 1) for m, c in zip(found, chain, strict=True)]
+    movable = [_movable(text, m, sizes[c] > 1, common) for m, c in zip(found, chain, strict=True)]
     pairs = [
         (a, b)
         for i, a in enumerate(found)
@@ -133,6 +156,7 @@ def swap(text: str, other: str, lang: str, found: list[Mention], sent: int, stre
         and movable[i]
         and movable[k]
         and _swappable(a, b)
+        and (a.kind == NUMBER or _role(text, a) == _role(text, b))
         and occurrences(other, a.text, lang)
         and occurrences(other, b.text, lang)
     ]
@@ -148,7 +172,9 @@ def swap(text: str, other: str, lang: str, found: list[Mention], sent: int, stre
     return None
 
 
-def number(text: str, other: str, lang: str, found: list[Mention], sent: int, stream: Stream) -> list[Edit] | None:
+def number(
+    text: str, other: str, lang: str, found: list[Mention], sent: int, stream: Stream, common: frozenset[str]
+) -> list[Edit] | None:
     numbers = [m for m in found if m.kind == NUMBER and occurrences(other, m.text, lang)]
     if not numbers:
         return None
@@ -186,7 +212,7 @@ def apply(params: ContrastParams, example: Example, res: NameResources, stream: 
         for sent in sentences_to_edit(params.sentence, stream):
             text, other = example.sentence(sent), example.sentence(3 - sent)
             found = entity_mentions(text, example, res)
-            edits = OPS[name](text, other, example.lang, found, sent, stream)
+            edits = OPS[name](text, other, example.lang, found, sent, stream, res.common)
             if edits:
                 return edits
     return None
