@@ -296,3 +296,16 @@ def test_contrast_never_swaps_part_of_a_name_or_a_place_with_a_person() -> None:
         for seed in range(10):
             r = records("contrast", "de", s1, s2, {"en": (en, en)}, seed=seed, ops=["swap"])
             assert {e["before"] for e in r["edits"]} != pair, r["edits"]
+
+
+def test_contrast_ranges_with_a_preposition_and_hyphenated_names() -> None:
+    """Found in the English audit: "in 1943 -- in 1944 ... 1946 -- in 1947" swapped end to end,
+    and "Kai-sung ... Jin-Qua" -> "Qua-sung ... Jin-Kai"."""
+    t = "It was scrapped in 1943 -- in 1944 and raised in 1946 -- in 1947 ."
+    ys = [m for m in mentions(t, "en", frozenset()) if m.kind == "number"]
+    assert chains(t, ys) == [0, 0, 2, 2]
+    s1 = "The first , Kai-sung , was Jin-Qua 's daughter ."
+    s2 = "Kai-sung , the first , was the daughter of Jin-Qua ."
+    for seed in range(10):
+        r = records("contrast", "en", s1, s2, {"de": (s1, s2)}, seed=seed, ops=["swap"])
+        assert not r["changed"], r["edits"]

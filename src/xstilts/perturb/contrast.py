@@ -54,6 +54,8 @@ _SEPARATOR_WORDS = frozenset(
     和 与 與 及 以及 或 或者 跟 同 至 到 还有 と や および 及び または から まで
     와 과 및 또는 하고 이나 나 랑 이랑 부터 까지 에서""".split()
 )
+_DASHES = frozenset("- – — ‒ ―".split())
+_RANGE_PREPOSITIONS = frozenset("in im en à a de del von".split())
 _UNIT_SUFFIX = re.compile(r"^(?:年度|年代|年|月|日|号|號|歳|岁|세|년도|년대|년|월|일|번|回|度|s)")
 _SEPARATOR_TOKEN = re.compile(r"[^\W_]+|[^\s\w]", re.UNICODE)
 
@@ -63,6 +65,8 @@ def _joined(between: str) -> bool:
     conjunction or range word, a unit suffix of the first mention."""
     rest = _UNIT_SUFFIX.sub("", between)
     tokens = _SEPARATOR_TOKEN.findall(rest.casefold())
+    if any(t in _DASHES for t in tokens):  # "1943 -- in 1944": a range despite the preposition
+        tokens = [t for t in tokens if t not in _RANGE_PREPOSITIONS]
     if len(tokens) > 3:
         return False
     return all(not t[0].isalnum() or t in _SEPARATOR_WORDS for t in tokens)
@@ -131,6 +135,8 @@ def _movable(text: str, m: Mention, in_chain: bool, common: frozenset[str]) -> b
     if m.kind == NUMBER:
         return not in_chain
     before, after = text[max(0, m.start - 40) : m.start], text[m.end : m.end + 3]
+    if re.search(r"[^\W\d_]-$", before) or re.match(r"^-[^\W\d_]", after):
+        return False  # part of a hyphenated name ("Kai-sung", "Jin-Qua")
     name_before = _NAME_BEFORE.search(before)
     if name_before and name_before.group(1) in common:  # "The Neajlov River": "The" is a common word
         name_before = None
