@@ -309,3 +309,22 @@ def test_contrast_ranges_with_a_preposition_and_hyphenated_names() -> None:
     for seed in range(10):
         r = records("contrast", "en", s1, s2, {"de": (s1, s2)}, seed=seed, ops=["swap"])
         assert not r["changed"], r["edits"]
+
+
+def test_cjk_lists_with_spaces_counters_and_ordinals() -> None:
+    """Found in the Japanese audit: "1948 年と 1949 年" (a space before 年) and "第 8 子と第 9 子"
+    (a counter after the first number, 第 before the second) were swapped as if not a list."""
+    for lang, t in [("ja", "彼は 1948 年と 1949 年に活躍した。"), ("ja", "双子は第 8 子と第 9 子だった。"),
+                    ("ja", "エリザベス（1854 年～ 1932 年）"), ("ko", "1990년부터 1995년까지"),
+                    ("zh", "1990 年以及 1995 年"), ("ko", "그는 1990년과 1995년에 우승했다.")]:
+        ns = [m for m in mentions(t, lang, frozenset()) if m.kind == "number"]
+        assert len(ns) == 2 and len(set(chains(t, ns))) == 1, (lang, t)
+    t = "1990 年に東京で、1995 年に大阪で"
+    ns = [m for m in mentions(t, "ja", frozenset()) if m.kind == "number"]
+    assert len(set(chains(t, ns))) == 2
+
+
+def test_articles_do_not_hide_a_coordination() -> None:
+    t = "Los campeonatos tuvieron lugar entre el 21 y el 28 de enero ."
+    ns = [m for m in mentions(t, "es", frozenset()) if m.kind == "number"]
+    assert len(set(chains(t, ns))) == 1

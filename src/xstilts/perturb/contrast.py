@@ -54,19 +54,29 @@ _SEPARATOR_WORDS = frozenset(
     和 与 與 及 以及 或 或者 跟 同 至 到 还有 と や および 及び または から まで
     와 과 및 또는 하고 이나 나 랑 이랑 부터 까지 에서""".split()
 )
+_ARTICLES = frozenset("the el la los las le les l der die das dem den des".split())
 _DASHES = frozenset("- – — ‒ ―".split())
 _RANGE_PREPOSITIONS = frozenset("in im en à a de del von".split())
 _UNIT_SUFFIX = re.compile(r"^(?:年度|年代|年|月|日|号|號|歳|岁|세|년도|년대|년|월|일|번|回|度|s)")
-_SEPARATOR_TOKEN = re.compile(r"[^\W_]+|[^\s\w]", re.UNICODE)
+_HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_AFFIXES = re.compile(rf"^[{_HAN_KANA}](?=\s*[^\w\s]|\s*[{_HAN_KANA}])|第\s*$")
+# Latin words and Hangul or kana runs whole, Han one character at a time ("年和" is 年 + 和),
+# except the Han separators of two characters.
+_SEPARATOR_TOKEN = re.compile(
+    r"以及|或者|还有|及び|[\u3400-\u4dbf\u4e00-\u9fff]|[\u3040-\u30ff]+|[\uac00-\ud7a3]+|[^\W\d_]+|\d+|[^\s\w]"
+)
 
 
 def _joined(between: str) -> bool:
     """True when `between` (the text between two mentions) is only separators: punctuation, a
     conjunction or range word, a unit suffix of the first mention."""
-    rest = _UNIT_SUFFIX.sub("", between)
+    rest = _UNIT_SUFFIX.sub("", between.lstrip())
+    rest = _CJK_AFFIXES.sub("", rest)  # "8 子と第 9": a counter after the first, 第 before the second
     tokens = _SEPARATOR_TOKEN.findall(rest.casefold())
     if any(t in _DASHES for t in tokens):  # "1943 -- in 1944": a range despite the preposition
         tokens = [t for t in tokens if t not in _RANGE_PREPOSITIONS]
+    if any(t in _SEPARATOR_WORDS for t in tokens):  # "entre el 21 y el 28": articles do not count
+        tokens = [t for t in tokens if t not in _ARTICLES]
     if len(tokens) > 3:
         return False
     return all(not t[0].isalnum() or t in _SEPARATOR_WORDS for t in tokens)
