@@ -328,3 +328,9 @@ def test_articles_do_not_hide_a_coordination() -> None:
     t = "Los campeonatos tuvieron lugar entre el 21 y el 28 de enero ."
     ns = [m for m in mentions(t, "es", frozenset()) if m.kind == "number"]
     assert len(set(chains(t, ns))) == 1
+
+
+def test_counters_after_numbers_do_not_hide_a_list() -> None:
+    t = "ロビンズ家の 12 人の子供のうち 8 番目と 9 番目の双子"
+    ns = [m for m in mentions(t, "ja", frozenset()) if m.text in ("8", "9")]
+    assert len(set(chains(t, ns))) == 1

@@ -57,7 +57,9 @@ _SEPARATOR_WORDS = frozenset(
 _ARTICLES = frozenset("the el la los las le les l der die das dem den des".split())
 _DASHES = frozenset("- – — ‒ ―".split())
 _RANGE_PREPOSITIONS = frozenset("in im en à a de del von".split())
-_UNIT_SUFFIX = re.compile(r"^(?:年度|年代|年|月|日|号|號|歳|岁|세|년도|년대|년|월|일|번|回|度|s)")
+_UNIT_SUFFIX = re.compile(
+    r"^(?:年度|年代|年|月|日|号|號|番目|番|歳|岁|人|名|個|个|位|回|度|つ|세|년도|년대|년|월|일|번째|번|명|개|위|회|s)"
+)
 _HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_AFFIXES = re.compile(rf"^[{_HAN_KANA}](?=\s*[^\w\s]|\s*[{_HAN_KANA}])|第\s*$")
 # Latin words and Hangul or kana runs whole, Han one character at a time ("年和" is 年 + 和),
