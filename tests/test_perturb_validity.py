@@ -334,3 +334,12 @@ def test_counters_after_numbers_do_not_hide_a_list() -> None:
     t = "ロビンズ家の 12 人の子供のうち 8 番目と 9 番目の双子"
     ns = [m for m in mentions(t, "ja", frozenset()) if m.text in ("8", "9")]
     assert len(set(chains(t, ns))) == 1
+
+
+def test_a_company_suffix_does_not_hide_a_list() -> None:
+    """Found in the Chinese audit: "Henderson Brothers , Inc. 和 Bear Wagner" swapped as if not a list."""
+    s = "德莱尼成为 Henderson Brothers , Inc. 和 Bear Wagner 的高级常务董事。"
+    en = ("Delaney became a director at Henderson Brothers , Inc. , and Bear Wagner .",) * 2
+    for seed in range(10):
+        r = records("contrast", "zh", s, s, {"en": en}, seed=seed, ops=["swap"])
+        assert not r["changed"], r["edits"]

@@ -225,9 +225,11 @@ def audit_summary(files: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--tokenizer", "tokenizer_dir", required=True,
               type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--max-length", default=128, show_default=True)
+@click.option("--tokenizer-label", help="How --out names the tokenizer (default: its folder's name).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False))
 @cli_errors
-def audit_token_stats(variants: Path, clean_dir: Path, tokenizer_dir: Path, max_length: int, out: Path | None) -> None:
+def audit_token_stats(variants: Path, clean_dir: Path, tokenizer_dir: Path, max_length: int,
+                      tokenizer_label: str | None, out: Path | None) -> None:
     """Per family × language: text changes, token-level changes and text changes whose token ids
     equal the clean pair's (`xstilts.evaluation.token_change_counts`), over every variant row."""
     from xstilts.evaluation import token_change_counts
@@ -243,7 +245,7 @@ def audit_token_stats(variants: Path, clean_dir: Path, tokenizer_dir: Path, max_
                           changed=bool(f)) for r, f in zip(recs, flags[lang], strict=True)]
     counts = token_change_counts(rows)
     if out is not None:
-        write_json(out, {"max_length": max_length, "tokenizer": str(tokenizer_dir), "counts": counts})
+        write_json(out, {"max_length": max_length, "tokenizer": tokenizer_label or tokenizer_dir.name, "counts": counts})
     click.echo(json.dumps(counts, indent=1))
 
 

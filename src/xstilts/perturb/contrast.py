@@ -54,7 +54,7 @@ _SEPARATOR_WORDS = frozenset(
     和 与 與 及 以及 或 或者 跟 同 至 到 还有 と や および 及び または から まで
     와 과 및 또는 하고 이나 나 랑 이랑 부터 까지 에서""".split()
 )
-_ARTICLES = frozenset("the el la los las le les l der die das dem den des".split())
+_ARTICLES = frozenset("the el la los las le les l der die das dem den des inc ltd co corp llc gmbh ag sa".split())
 _DASHES = frozenset("- – — ‒ ―".split())
 _RANGE_PREPOSITIONS = frozenset("in im en à a de del von".split())
 _UNIT_SUFFIX = re.compile(
@@ -77,8 +77,8 @@ def _joined(between: str) -> bool:
     tokens = _SEPARATOR_TOKEN.findall(rest.casefold())
     if any(t in _DASHES for t in tokens):  # "1943 -- in 1944": a range despite the preposition
         tokens = [t for t in tokens if t not in _RANGE_PREPOSITIONS]
-    if any(t in _SEPARATOR_WORDS for t in tokens):  # "entre el 21 y el 28": articles do not count
-        tokens = [t for t in tokens if t not in _ARTICLES]
+    if any(t in _SEPARATOR_WORDS for t in tokens):  # "entre el 21 y el 28": articles do not count,
+        tokens = [t for t in tokens if t not in _ARTICLES]  # nor "X , Inc. and Y"'s company suffix
     if len(tokens) > 3:
         return False
     return all(not t[0].isalnum() or t in _SEPARATOR_WORDS for t in tokens)
