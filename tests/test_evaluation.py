@@ -149,3 +149,36 @@ def test_changed_means_the_token_ids_changed(monkeypatch, tmp_path):
     assert token_changes(tokenizer, [tail], clean_tail, max_length=16) == [[True]]
     with pytest.raises(DataError, match="not in the clean test set"):
         token_changes(tokenizer, [tail], {"ja": []}, max_length=16)
+
+
+def test_predict_run_writes_token_level_change(tmp_path, monkeypatch):
+    """The predict stage end to end on a tiny checkpoint: a variant row whose text changed but whose
+    token ids did not ("w1" -> "w1 " is undone by whitespace splitting) is `changed: false`,
+    `text_changed: true`, and keeps its gold label even in a label-flipping family."""
+    from tiny_model import make_tiny_encoder
+
+    from xstilts.evaluation import EvalConfig, predict_run
+    from xstilts.io import read_jsonl
+    from xstilts.modeling import load_classifier, load_tokenizer
+
+    monkeypatch.setenv("XSTILTS_CACHE_DIR", "off")
+    encoder = make_tiny_encoder(tmp_path / "encoder")
+    model = tmp_path / "model"
+    load_classifier(encoder, labels=["no", "yes"]).save_pretrained(model)
+    load_tokenizer(encoder).save_pretrained(model)
+    clean = tmp_path / "test"
+    clean.mkdir()
+    rows = [{"id": "1", "label": 1, "sentence1": "w1 w2", "sentence2": "w3"},
+            {"id": "2", "label": 1, "sentence1": "w4 w5", "sentence2": "w6"}]
+    (clean / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    family = tmp_path / "variants" / "swap"
+    family.mkdir(parents=True)
+    (family / "quality.json").write_text(json.dumps({"effect": "flipping"}))
+    variants = [dict(rows[0], sentence1="w1  w2", changed=True, expected_label=0),
+                dict(rows[1], sentence1="w5 w4", changed=True, expected_label=0)]
+    (family / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in variants))
+    out = tmp_path / "pred.jsonl"
+    assert predict_run(model, clean, tmp_path / "variants", ["en"], EvalConfig(batch_size=4), 32, out, ["swap"]) == 2
+    got = [r for _, r in read_jsonl(out)]
+    assert [(r["id"], r["changed"], r["text_changed"], r["expected_label"]) for r in got] == [
+        ("1", False, True, 1), ("2", True, True, 0)]
