@@ -28,7 +28,7 @@ def test_prediction_rows_carry_expected_label_effect_and_change():
         "edits": [{"sentence": 2, "before": "c", "after": "x"}]}])
     rows = prediction_rows([clean, contrast], [np.array([[0.2, 0.8]]), np.array([[0.6, 0.4]])])
     assert rows[0] == {"id": "1", "lang": "de", "variant": "clean", "effect": "clean", "changed": False,
-                       "edit_rate": 0.0, "label": 1, "expected_label": 1, "predicted": 1,
+                       "text_changed": False, "edit_rate": 0.0, "label": 1, "expected_label": 1, "predicted": 1,
                        "probabilities": [0.2, 0.8]}
     assert rows[1]["expected_label"] == 0 and rows[1]["predicted"] == 0 and rows[1]["changed"] is True
     assert rows[1]["edit_rate"] == 0.25 and rows[1]["effect"] == "flipping"
@@ -92,3 +92,93 @@ def test_one_variant_at_a_time_keeps_the_subsample_of_the_clean_ids(tmp_path):
     assert [s.variant for s in load_eval_sets(clean, tmp_path / "variants", ["en"], variants=["clean"])] == ["clean"]
     with pytest.raises(DataError, match="variants/gone: no such perturbation family"):
         load_eval_sets(clean, tmp_path / "variants", ["en"], variants=["gone"])
+
+
+def _nfkc_tokenizer():
+    """A word-level fast tokenizer with an NFKC normaliser, like XLM-R's: full-width letters fold."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "<unk>", "ab", "cd", "xd", "Ab"])}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>",
+                                   cls_token="<s>", pad_token="<pad>", unk_token="<unk>")
+
+
+def test_changed_means_the_token_ids_changed(monkeypatch, tmp_path):
+    """Issue 18 item 7: a full-width edit that NFKC undoes is a text change, not a model-input change;
+    it is not `changed`, and a flipping family's reference label goes back to the gold label."""
+    from xstilts.evaluation import token_change_counts, token_changes, with_token_changes
+
+    monkeypatch.setenv("XSTILTS_CACHE_DIR", str(tmp_path / "cache"))
+    tokenizer = _nfkc_tokenizer()
+    clean = {"ja": [{"id": "1", "label": 1, "sentence1": "ab", "sentence2": "cd"},
+                    {"id": "2", "label": 1, "sentence1": "ab", "sentence2": "cd"},
+                    {"id": "3", "label": 0, "sentence1": "ab", "sentence2": "cd"}]}
+    ortho = EvalSet("ja", "orthography", "preserving", [
+        {"id": "1", "label": 1, "changed": True, "sentence1": "ａｂ", "sentence2": "cd"},  # NFKC: identical
+        {"id": "2", "label": 1, "changed": True, "sentence1": "Ab", "sentence2": "cd"},  # a new token
+        {"id": "3", "label": 0, "changed": False, "sentence1": "ab", "sentence2": "cd"}])
+    contrast = EvalSet("ja", "contrast", "flipping", [
+        {"id": "1", "label": 1, "expected_label": 0, "changed": True, "sentence1": "ａｂ", "sentence2": "cd"},
+        {"id": "2", "label": 1, "expected_label": 0, "changed": True, "sentence1": "ab", "sentence2": "xd"}])
+    sets = [EvalSet("ja", "clean", "clean", clean["ja"]), ortho, contrast]
+    flags = token_changes(tokenizer, sets, clean, max_length=16)
+    assert flags == [None, [False, True, False], [False, True]]
+    marked = with_token_changes(sets, flags)
+    assert marked[0] is sets[0]
+    assert [(r["text_changed"], r["changed"]) for r in marked[1].rows] == [(True, False), (True, True), (False, False)]
+    assert [r["expected_label"] for r in marked[2].rows] == [1, 0]  # the undone contrast edit keeps its label
+    rows = prediction_rows(marked, [np.full((len(s.rows), 2), 0.5) for s in marked])
+    assert [(r["changed"], r["text_changed"]) for r in rows[3:6]] == [(False, True), (True, True), (False, False)]
+    assert rows[0]["text_changed"] is False and rows[0]["changed"] is False
+    counts = token_change_counts(rows)
+    assert counts == {
+        "contrast": {"ja": {"items": 2, "text_changed": 2, "changed": 1, "token_identical": 1}},
+        "orthography": {"ja": {"items": 3, "text_changed": 2, "changed": 1, "token_identical": 1}},
+    }
+    # Truncation counts too: an edit past max_length never reaches the model.
+    tail = EvalSet("ja", "noise", "preserving", [{"id": "1", "label": 1, "changed": True,
+                                                   "sentence1": "ab", "sentence2": "cd xd"}])
+    clean_tail = {"ja": [{"id": "1", "label": 1, "sentence1": "ab", "sentence2": "cd cd"}]}
+    assert token_changes(tokenizer, [tail], clean_tail, max_length=6) == [[False]]
+    assert token_changes(tokenizer, [tail], clean_tail, max_length=16) == [[True]]
+    with pytest.raises(DataError, match="not in the clean test set"):
+        token_changes(tokenizer, [tail], {"ja": []}, max_length=16)
+
+
+def test_predict_run_writes_token_level_change(tmp_path, monkeypatch):
+    """The predict stage end to end on a tiny checkpoint: a variant row whose text changed but whose
+    token ids did not ("w1" -> "w1 " is undone by whitespace splitting) is `changed: false`,
+    `text_changed: true`, and keeps its gold label even in a label-flipping family."""
+    from tiny_model import make_tiny_encoder
+
+    from xstilts.evaluation import EvalConfig, predict_run
+    from xstilts.io import read_jsonl
+    from xstilts.modeling import load_classifier, load_tokenizer
+
+    monkeypatch.setenv("XSTILTS_CACHE_DIR", "off")
+    encoder = make_tiny_encoder(tmp_path / "encoder")
+    model = tmp_path / "model"
+    load_classifier(encoder, labels=["no", "yes"]).save_pretrained(model)
+    load_tokenizer(encoder).save_pretrained(model)
+    clean = tmp_path / "test"
+    clean.mkdir()
+    rows = [{"id": "1", "label": 1, "sentence1": "w1 w2", "sentence2": "w3"},
+            {"id": "2", "label": 1, "sentence1": "w4 w5", "sentence2": "w6"}]
+    (clean / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    family = tmp_path / "variants" / "swap"
+    family.mkdir(parents=True)
+    (family / "quality.json").write_text(json.dumps({"effect": "flipping"}))
+    variants = [dict(rows[0], sentence1="w1  w2", changed=True, expected_label=0),
+                dict(rows[1], sentence1="w5 w4", changed=True, expected_label=0)]
+    (family / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in variants))
+    out = tmp_path / "pred.jsonl"
+    assert predict_run(model, clean, tmp_path / "variants", ["en"], EvalConfig(batch_size=4), 32, out, ["swap"]) == 2
+    got = [r for _, r in read_jsonl(out)]
+    assert [(r["id"], r["changed"], r["text_changed"], r["expected_label"]) for r in got] == [
+        ("1", False, True, 1), ("2", True, True, 0)]

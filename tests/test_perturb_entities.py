@@ -19,11 +19,18 @@ from xstilts.perturb.entities import (
     occurrences,
     units,
 )
-from xstilts.perturb.pools import HAN_NAMES, HANGUL_NAMES, KATAKANA_NAMES, LATIN_NAMES
+from xstilts.perturb.pools import LATIN_NAMES
 
 
-def one(family: str, lang: str, s1: str, s2: str, label: int = 1, validation=None, **params: object) -> dict:
-    test = {lang: [{"id": "x", "sentence1": s1, "sentence2": s2, "label": label}]}
+def one(family: str, lang: str, s1: str, s2: str, label: int = 1, validation=None, parallel=None,
+        **params: object) -> dict:
+    """The record for one pair. `parallel`: {lang: (s1, s2)}, the same item in other languages (the
+    evidence that a name is a name: by default the pair itself in English, or in German for an
+    English pair, so that names are copied verbatim as PAWS-X's translators do)."""
+    if parallel is None:
+        parallel = {"de" if lang == "en" else "en": (s1, s2)}
+    test = {other: [{"id": "x", "sentence1": a, "sentence2": b, "label": label}] for other, (a, b) in parallel.items()}
+    test[lang] = [{"id": "x", "sentence1": s1, "sentence2": s2, "label": label}]
     records, _ = perturb_split(family, params, test, validation or {})
     return records[lang][0]
 
@@ -99,24 +106,37 @@ def test_entity_number_replaces_consistently_in_both_sentences() -> None:
         mapping: dict[str, str] = {}
         for e in r["edits"]:
             assert mapping.setdefault(e["before"], e["after"]) == e["after"]  # one mapping for the pair
-        assert {e["before"] for e in r["edits"]} == {"Martin", "Weber", "Bayern", "1998", "2003"}
+        # Names are replaced whole (issue 18: "Common Pleas" -> "Gardner Pleas"): "Martin Weber" is one.
+        assert {e["before"] for e in r["edits"]} == {"Martin Weber", "Bayern", "1998", "2003"}
         years = [int(y) for y in re.findall(r"\d{4}", r["sentence1"])]
         assert years[1] - years[0] == 5  # years move together
         assert all(e["before"] != e["after"] for e in r["edits"])
 
 
 def test_entity_number_uses_locale_pools() -> None:
-    for lang, s, pool in [
-        ("de", "Müller lebt in Kassel.", LATIN_NAMES["de"]),
-        ("ja", "ルルダ川はルルダにある。", KATAKANA_NAMES),
-        ("ko", "레우르다 강은 레우르다에 있다.", HANGUL_NAMES),
+    for lang, s, en, pool in [
+        ("de", "Müller lebt in Kassel.", "Müller lives in Kassel .", LATIN_NAMES["de"]),
+        ("fr", "Müller vit à Kassel.", "Müller lives in Kassel .", LATIN_NAMES["fr"]),
+        ("ja", "彼は Müller と住む。", "He lives with Müller .", LATIN_NAMES["en"]),
+    ]:
+        r = one("entity_number", lang, s, s, kinds=["name"], rate=1.0, parallel={"en": (en, en)})
+        assert r["changed"] and all(e["after"].strip() in pool for e in r["edits"])
+
+
+def test_entity_number_leaves_names_without_evidence_alone() -> None:
+    """Issue 18: katakana, Hangul and Han "names" were often common nouns (Chinese "naval base" ->
+    a place name); no parallel evidence can verify them, so only numbers change there."""
+    for lang, s in [
+        ("ja", "ルルダ川はルルダにある。"),
+        ("ko", "레우르다 강은 레우르다에 있다."),
+        ("zh", "塔巴奇河是罗马尼亚的河流。"),
     ]:
         r = one("entity_number", lang, s, s, kinds=["name"], rate=1.0)
-        assert r["changed"] and all(
-            e["after"].rstrip("을를은는이가와과") in pool or e["after"] in pool for e in r["edits"]
-        )
-    r = one("entity_number", "zh", "塔巴奇河是罗马尼亚的河流。", "罗马尼亚的塔巴奇河。", kinds=["name"], rate=1.0)
-    assert all(e["after"] in HAN_NAMES for e in r["edits"])
+        assert not r["changed"], r["edits"]
+    r = one("entity_number", "zh", "海军基地建于1942年。", "1942年，海军基地建成。", rate=1.0)
+    assert r["changed"] and {e["before"] for e in r["edits"]} == {"1942"}
+    r = one("entity_number", "de", "Müller lebt in Kassel.", "Müller lebt in Kassel.", kinds=["name"], parallel={})
+    assert not r["changed"]  # no English version loaded: no name is verified
 
 
 def test_entity_number_needs_a_shared_mention() -> None:
@@ -162,9 +182,11 @@ def test_contrast_skips_coordinations_and_falls_back_to_numbers() -> None:
     assert [e["op"] for e in r["edits"]] == ["change_number"] and "12" not in r["sentence1"]
 
 
-def test_contrast_in_korean_fixes_particles() -> None:
-    s1 = "카터는 베넷과 함께 서울에서 일했다."
-    s2 = "서울에서 카터는 베넷과 함께 일했다."
+def test_contrast_in_korean_moves_numbers_not_hangul_nouns() -> None:
+    """Hangul "names" (any noun with a particle) cannot be verified by the parallel English item
+    (issue 18: a body part swapped with a river), so Korean contrast edits change numbers."""
+    s1 = "카터는 베넷과 함께 1990년에 서울에서 일했다."
+    s2 = "1990년에 서울에서 카터는 베넷과 함께 일했다."
     r = one("contrast", "ko", s1, s2, sentence="first")
     assert r["changed"] and r["expected_label"] == 0
-    assert "베넷은" in r["sentence1"] or "서울는" not in r["sentence1"]
+    assert [e["op"] for e in r["edits"]] == ["change_number"] and "1990" not in r["sentence1"]

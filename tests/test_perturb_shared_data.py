@@ -30,13 +30,18 @@ pytestmark = [
 ]
 
 # Share of examples a family can act on at all (NS rows, pairs without a shared name, ...).
+# code_mixing 0.85 -> 0.7 and entity_number in ja/ko/zh 0.6 -> 0.4 with issue 18's repairs: the
+# stricter lexicon (no names, min_count 5, min_dice 0.5) covers fewer words (ko: 75 % of the full
+# test set still eligible), and names in katakana, Hangul and Han are no longer replaced (no parallel
+# evidence can verify them), so those pairs need a shared number or Latin-script name (about half).
 MIN_ELIGIBLE = {
     "char_noise": 0.95,
     "orthography": 0.95,
     "mixed_language": 0.95,
-    "code_mixing": 0.85,
+    "code_mixing": 0.7,
     "entity_number": 0.6,
 }
+MIN_ELIGIBLE_CJK = {"entity_number": 0.4}
 
 
 def _split(split: str, limit: int | None = None) -> dict[str, list[dict]]:
@@ -59,7 +64,8 @@ def test_preserving_families_on_real_data(data, family: str) -> None:
     for lang in LANGS:
         stats = quality["languages"][lang]
         assert stats["share_changed_of_eligible"] >= 0.9, (family, lang, stats)
-        assert 1 - stats["share_not_eligible"] >= MIN_ELIGIBLE[family], (family, lang, stats)
+        floor = MIN_ELIGIBLE_CJK.get(family, MIN_ELIGIBLE[family]) if lang in ("ja", "ko", "zh") else MIN_ELIGIBLE[family]
+        assert 1 - stats["share_not_eligible"] >= floor, (family, lang, stats)
 
 
 def test_contrast_on_real_data(data) -> None:

@@ -9,12 +9,20 @@ perturbation family (`data/variants/<family>/<lang>.jsonl`, with the family's la
 The reference label of a variant is its `expected_label` (a contrast-set edit turns a paraphrase
 into a non-paraphrase). Every prediction is saved with its probabilities, so all metrics
 (`xstilts.robustness`) are recomputed from these files without running the model again.
+
+"Changed" means the *model input* changed: a variant row's `changed` is True when its token ids
+under the checkpoint's tokenizer (truncated to `max_length`, as the model sees them) differ from
+those of the clean pair with the same id and language (`token_changes`). The perturb stage's text
+comparison is kept as `text_changed`: a text edit the tokenizer undoes (NFKC folds full-width
+letters, for one) is `text_changed` but not `changed`, its reference label stays the gold label
+(even for a label-flipping family), and no metric counts it. `token_change_counts` tallies both
+per variant × language from saved prediction rows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -113,11 +121,69 @@ def reference_label(row: dict) -> int:
     return int(row.get("expected_label", row["label"]))
 
 
+def token_changes(tokenizer, sets: Sequence[EvalSet], clean: Mapping[str, Sequence[dict]],
+                  max_length: int) -> list[list[bool] | None]:
+    """Per set, per row: do the pair's token ids (as the model gets them: `encode_pairs`, truncated
+    to `max_length`) differ from the clean pair's with the same id in the same language? None for
+    the clean sets. `clean` maps a language to its clean test rows."""
+    out: list[list[bool] | None] = []
+    for s in sets:
+        if s.variant == CLEAN:
+            out.append(None)
+            continue
+        by_id = {str(r["id"]): r for r in clean.get(s.lang, ())}
+        missing = [str(r["id"]) for r in s.rows if str(r["id"]) not in by_id]
+        if missing:
+            raise DataError(f"<{s.variant} {s.lang}>", None,
+                            f"id {missing[0]!r} is not in the clean test set of {s.lang!r}")
+        twins = [dict(by_id[str(r["id"])], label=0) for r in s.rows]
+        variant = encode_pairs_cached(tokenizer, [dict(r, label=0) for r in s.rows], max_length)
+        original = encode_pairs_cached(tokenizer, twins, max_length)
+        out.append([list(a) != list(b) for a, b in zip(variant.input_ids, original.input_ids, strict=True)])
+    return out
+
+
+def with_token_changes(sets: Sequence[EvalSet], changes: Sequence[list[bool] | None]) -> list[EvalSet]:
+    """The sets with `changed` = the token-level change and `text_changed` = the perturb stage's
+    text-level flag; a row whose edits the tokenizer undid keeps its gold label as reference."""
+    out = []
+    for s, flags in zip(sets, changes, strict=True):
+        if flags is None:
+            out.append(s)
+            continue
+        rows = []
+        for r, changed in zip(s.rows, flags, strict=True):
+            row = dict(r, text_changed=bool(r.get("changed", False)), changed=bool(changed))
+            if not changed:
+                row["expected_label"] = int(r["label"])  # nothing reached the model: the gold label stands
+            rows.append(row)
+        out.append(EvalSet(s.lang, s.variant, s.effect, rows))
+    return out
+
+
+def token_change_counts(rows: Sequence[Mapping]) -> dict[str, dict[str, dict[str, int]]]:
+    """From prediction rows (or variant rows carrying both flags): per variant, per language, the
+    items, the text-level changes (`text_changed`), the token-level changes (`changed`) and the text
+    changes whose token ids equal the clean pair's (`token_identical`). Clean rows are skipped."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for r in rows:
+        if r.get("variant") == CLEAN:
+            continue
+        c = counts.setdefault(str(r.get("variant", r.get("family"))), {}).setdefault(
+            str(r["lang"]), {"items": 0, "text_changed": 0, "changed": 0, "token_identical": 0})
+        text, token = bool(r.get("text_changed", r.get("changed"))), bool(r.get("changed"))
+        c["items"] += 1
+        c["text_changed"] += text
+        c["changed"] += token
+        c["token_identical"] += text and not token
+    return {v: dict(sorted(by_lang.items())) for v, by_lang in sorted(counts.items())}
+
+
 def predict_sets(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixed_precision: str,
-                 max_length: int) -> list[np.ndarray]:
+                 max_length: int, tokenizer=None) -> list[np.ndarray]:
     """Class probabilities per set: all sets tokenised and batched together, sorted by length."""
     accelerator = make_accelerator(mixed_precision)
-    tokenizer = load_tokenizer(model_dir)
+    tokenizer = tokenizer if tokenizer is not None else load_tokenizer(model_dir)
     model = load_classifier(model_dir)
     rows = [dict(r, label=reference_label(r)) for s in sets for r in s.rows]
     pairs = encode_pairs_cached(tokenizer, rows, max_length)
@@ -145,6 +211,7 @@ def prediction_rows(sets: Sequence[EvalSet], probs: Sequence[np.ndarray]) -> lis
             "variant": s.variant,
             "effect": s.effect,
             "changed": bool(r.get("changed", False)),
+            "text_changed": bool(r.get("text_changed", r.get("changed", False))),
             "edit_rate": edit_rate(r),
             "label": int(r["label"]),
             "expected_label": reference_label(r),
@@ -162,5 +229,9 @@ def predict_run(model_dir: Path, clean_dir: Path, variants_dir: Path | None, lan
     per prediction."""
     check_model_dir(model_dir, "the target checkpoint to evaluate")
     sets = load_eval_sets(clean_dir, variants_dir, languages, cfg.max_examples, cfg.seed, variants)
-    probs = predict_sets(model_dir, sets, cfg.batch_size, cfg.mixed_precision, max_length)
+    tokenizer = load_tokenizer(model_dir)
+    if any(s.variant != CLEAN for s in sets):
+        clean = {s.lang: s.rows for s in load_eval_sets(clean_dir, None, languages, variants=[CLEAN])}
+        sets = with_token_changes(sets, token_changes(tokenizer, sets, clean, max_length))
+    probs = predict_sets(model_dir, sets, cfg.batch_size, cfg.mixed_precision, max_length, tokenizer)
     return write_jsonl(predictions_path, prediction_rows(sets, probs))

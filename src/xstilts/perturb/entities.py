@@ -193,8 +193,10 @@ def new_number(old: str, stream: Stream, avoid: set[str], shift: int = 0) -> str
             new = str(value + shift)
         elif 1 <= value <= 12 and len(old) <= 2:  # maybe a month
             new = str(1 + stream.randrange(12)).zfill(len(old))
+            if len(old) == 2 and old[0] != "0":  # "10" -> "11", never "07": no zero padding appears
+                new = str(10 + stream.randrange(3))
         elif 1 <= value <= 31 and len(old) <= 2:  # maybe a day
-            new = str(1 + stream.randrange(28)).zfill(len(old))
+            new = str(10 + stream.randrange(19)) if old[0] != "0" else str(1 + stream.randrange(9)).zfill(2)
         elif len(old) == 1:
             new = str(stream.randrange(10))
         else:

@@ -1,5 +1,12 @@
 """`entity_number`: a named entity or number replaced consistently in both sentences (preserving).
 
+A name must be *verified* by the parallel test sets (`evidence.py`): a Latin-script name that the
+English version of the item (for English: the German, Spanish or French one) spells the same way.
+German common nouns (`Lernwerkzeug`, `Handelsregister`) are translated there, so they are never
+taken for names; multi-word names are replaced whole (`Common Pleas`, never `Common` alone). In
+Japanese, Korean and Chinese only numbers and verified Latin-script names are replaced: there is no
+such evidence for a katakana, Hangul or Han name (common nouns were taken for names there).
+
 Only mentions that occur in *both* sentences are candidates (replacing a name one sentence spells
 differently would break the paraphrase). A `rate` share of the distinct candidates (at least one) is
 replaced everywhere it occurs in the pair, by a name from the pool of its script and language
@@ -11,7 +18,8 @@ and 2002"). Korean particles after a replaced noun take the form the new noun ne
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from xstilts.perturb.base import BaseParams, Edit, Stream, check_rate, check_subset, n_edits, overlaps, require
 from xstilts.perturb.entities import (
@@ -19,12 +27,20 @@ from xstilts.perturb.entities import (
     NUMBER,
     common_words,
     is_year,
-    mentions,
+    Mention,
     new_name,
     new_number,
     occurrences,
     replace_edit,
+    units,
     year_shift,
+)
+from xstilts.perturb.evidence import (
+    NameEvidence,
+    evidence_languages,
+    join_connected,
+    prepare_evidence,
+    verified_names,
 )
 from xstilts.perturb.family import PRESERVING, Corpus, Example, Family
 
@@ -52,6 +68,41 @@ def prepare_common(params: EntityNumberParams, lang: str, corpus: Corpus) -> fro
     return common_words(examples, lang, params.common_min_df)
 
 
+@dataclass(frozen=True)
+class NameResources:
+    """What tells names from other words in one language: its frequent words and the evidence."""
+
+    common: frozenset[str] = frozenset()
+    evidence: NameEvidence = field(default_factory=NameEvidence)
+
+
+def prepare_names(params: EntityNumberParams, lang: str, corpus: Corpus) -> NameResources:
+    return NameResources(prepare_common(params, lang, corpus), prepare_evidence(lang, corpus))
+
+
+def names_summary(res: NameResources) -> dict[str, int]:
+    return {"common_words": len(res.common), "evidence_items": len(res.evidence.texts)}
+
+
+def entity_mentions(text: str, example: Example, res: NameResources) -> list[Mention]:
+    """Numbers and verified whole names of `text` (a sentence of `example`), left to right."""
+    grown = join_connected(text, units(text, example.lang, res.common))
+    found = verified_names(text, grown, res.evidence.for_id(example.id))
+    return sorted(found, key=lambda m: m.start)
+
+
+def needs_evidence(params: object, lang: str) -> tuple[str, ...]:
+    return evidence_languages(lang)
+
+
+def _distinct(found: Sequence[Mention]) -> dict[str, str]:
+    """surface -> kind (first seen)."""
+    kinds: dict[str, str] = {}
+    for m in found:
+        kinds.setdefault(m.text, m.kind)
+    return kinds
+
+
 YEARS = "<years>"  # all years of a pair form one unit: they move together
 
 
@@ -69,10 +120,10 @@ def _mapping(unit: str, kind: str, example: Example, avoid: set[str], stream: St
     return {unit: new_name(unit, example.lang, stream, avoid)}
 
 
-def apply(params: EntityNumberParams, example: Example, common: frozenset[str], stream: Stream) -> list[Edit] | None:
+def apply(params: EntityNumberParams, example: Example, res: NameResources, stream: Stream) -> list[Edit] | None:
     s1, s2, lang = example.sentence1, example.sentence2, example.lang
-    found = [m for m in mentions(s1, lang, common) + mentions(s2, lang, common) if m.kind in params.kinds]
-    kinds = {m.text: m.kind for m in found}
+    found = [m for s in (s1, s2) for m in entity_mentions(s, example, res) if m.kind in params.kinds]
+    kinds = _distinct(found)
     shared = [t for t in kinds if occurrences(s1, t, lang) and occurrences(s2, t, lang)]
     if not shared:
         return None
@@ -102,7 +153,9 @@ FAMILY = Family(
     effect=PRESERVING,
     params=EntityNumberParams,
     apply=apply,
-    prepare=prepare_common,
-    summary=lambda common: {"common_words": len(common)},
-    description="a name or number shared by both sentences replaced consistently (locale pools)",
+    prepare=prepare_names,
+    may_use_languages=needs_evidence,
+    summary=names_summary,
+    description="a name (verified by the parallel English item) or number shared by both sentences replaced "
+    "consistently (locale pools)",
 )

@@ -72,7 +72,14 @@ class Family:
     prepare: Callable[[Any, str, Corpus], Any] = _no_resources
     # Other languages whose rows (test and validation) a language's variants are built from.
     needs_languages: Callable[[Any, str], tuple[str, ...]] = _no_languages
+    # Other languages whose test rows a language's variants use where they were prepared (evidence
+    # that a word is a name: `evidence.py`); without them the family does less, never fails.
+    may_use_languages: Callable[[Any, str], tuple[str, ...]] = _no_languages
     # Per-language facts about the resources for quality.json (e.g. lexicon size).
     summary: Callable[[Any], dict[str, Any]] = _no_summary
     # Extra JSON files to write next to the variants: {relative path: object}.
     artifacts: Callable[[Any, Mapping[str, Any]], dict[str, Any]] | None = field(default=None)
+    # Whether the family's variants may enter the primary endpoints: its label validity, measured by
+    # the committed audit (data/audit/, `xstilts.perturb.audit`), is at least 90 %. An exploratory
+    # family (False) is still run and reported, never in a primary endpoint. Written to quality.json.
+    primary: bool = True

@@ -9,6 +9,14 @@ Dice >= min_dice. Words are matched case-insensitively; the translation keeps it
 spelling (German nouns stay capitalised). Pairs of identical words (names, shared loanwords) help
 the alignment but are left out of the lexicon: replacing a word by itself changes nothing.
 
+No names: an entry whose English, Spanish or French side is usually capitalised (its most frequent
+spelling starts with a capital: a name, since these languages capitalise little else) is left out,
+so that a name never maps to another name (a Chinese transliterated name to `Björkman`). German
+capitalises every noun, so its side is not judged; the other side of a German entry always is,
+for the default donors (English, and German for English). Nor does a word that occurs as it is
+in the other language's text of at least `min_count` units (a name both spell alike, `curzon`,
+aligned to some other word: `bought`).
+
 Only the validation split is used: never the split being perturbed and evaluated.
 `lexicon_for` memoises by a fingerprint of the input; `cached_lexicon` adds an on-disk JSON cache.
 """
@@ -26,7 +34,7 @@ from typing import Any
 from xstilts.io import write_json
 from xstilts.perturb.scripts import words
 
-VERSION = 1  # bump when the algorithm changes: it is part of the fingerprint
+VERSION = 2  # bump when the algorithm changes: it is part of the fingerprint
 
 
 @dataclass(frozen=True)
@@ -40,22 +48,40 @@ class Lexicon:
         return {"src": self.src, "tgt": self.tgt, "fingerprint": self.fingerprint, "entries": self.entries}
 
 
+# Languages where a capitalised word (other than sentence-initially) is a name.
+CAPITALISED_NAMES = frozenset({"en", "es", "fr"})
+
+
 def norm(word: str) -> str:
     return word.casefold()
 
 
+def _spelling(counts: Counter[str]) -> str:
+    """The most frequent spelling (ties: the alphabetically first)."""
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def name_like(spellings: Counter[str], lang: str) -> bool:
+    """A word of `lang` that is usually written with a capital: a name (en, es, fr only)."""
+    return lang in CAPITALISED_NAMES and _spelling(spellings)[:1].isupper()
+
+
 def _bags(
     pairs: Sequence[tuple[str, str]], src: str, tgt: str
-) -> tuple[list[set[str]], list[set[str]], dict[str, Counter[str]]]:
+) -> tuple[list[set[str]], list[set[str]], dict[str, Counter[str]], dict[str, Counter[str]]]:
     src_bags, tgt_bags = [], []
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    src_spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for s, t in pairs:
-        src_bags.append({norm(w.text) for w in words(s, src)})
+        src_words = words(s, src)
+        src_bags.append({norm(w.text) for w in src_words})
+        for w in src_words:
+            src_spellings[norm(w.text)][w.text] += 1
         tgt_words = words(t, tgt)
         tgt_bags.append({norm(w.text) for w in tgt_words})
         for w in tgt_words:
             spellings[norm(w.text)][w.text] += 1
-    return src_bags, tgt_bags, spellings
+    return src_bags, tgt_bags, spellings, src_spellings
 
 
 def _best(scores: dict[tuple[str, str], tuple[float, int]], side: int) -> dict[str, tuple[str, float, int]]:
@@ -79,7 +105,7 @@ def build_lexicon(
 ) -> dict[str, str]:
     """source word (casefolded) -> target word, from (source sentence, target sentence) pairs."""
     pairs = list(pairs)
-    src_bags, tgt_bags, spellings = _bags(pairs, src, tgt)
+    src_bags, tgt_bags, spellings, src_spellings = _bags(pairs, src, tgt)
     src_df = Counter(w for bag in src_bags for w in bag)
     tgt_df = Counter(w for bag in tgt_bags for w in bag)
     joint: Counter[tuple[str, str]] = Counter()
@@ -92,7 +118,11 @@ def build_lexicon(
     lexicon = {}
     for x, (y, dice, _) in best_src.items():
         if dice >= min_dice and best_tgt[y][0] == x and x != y:
-            lexicon[x] = min(spellings[y].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            if name_like(src_spellings[x], src) or name_like(spellings[y], tgt):
+                continue  # a name (or a name's translation): never code-mixed
+            if tgt_df[x] >= min_count or src_df[y] >= min_count:
+                continue  # the word occurs in the other language as it is: a name or a shared word
+            lexicon[x] = _spelling(spellings[y])
     return dict(sorted(lexicon.items()))
 
 

@@ -148,7 +148,12 @@ def run_family(
     )
     records: dict[str, list[dict[str, Any]]] = {}
     resources: dict[str, Any] = {}
-    quality: dict[str, Any] = {"family": name, "effect": family.effect, "params": params_dict(params)}
+    quality: dict[str, Any] = {
+        "family": name,
+        "effect": family.effect,
+        "primary": family.primary,
+        "params": params_dict(params),
+    }
     per_lang: dict[str, Any] = {}
     for lang in languages:
         if lang not in corpus.test:
@@ -181,6 +186,14 @@ def read_split(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def languages_to_read(fam: Family, params: BaseParams, languages: list[str], prepared_dir: Path) -> list[str]:
+    """`languages`, the other languages they need, and those they may use where prepared (both splits)."""
+    needed = languages + [o for lang in languages for o in fam.needs_languages(params, lang)]
+    optional = [o for lang in languages for o in fam.may_use_languages(params, lang)]
+    needed += [o for o in optional if all((prepared_dir / s / f"{o}.jsonl").is_file() for s in SPLITS)]
+    return list(dict.fromkeys(needed))
+
+
 def write_family(
     family: str, params: Mapping[str, Any] | None, prepared_dir: Path, out_dir: Path, languages: list[str]
 ) -> None:
@@ -188,7 +201,7 @@ def write_family(
     fam = get_family(family)
     languages = check_languages(languages)
     parsed = family_params(fam, params)
-    needed = list(dict.fromkeys(languages + [o for lang in languages for o in fam.needs_languages(parsed, lang)]))
+    needed = languages_to_read(fam, parsed, languages, Path(prepared_dir))
     data = {
         split: {lang: read_split(Path(prepared_dir) / split / f"{lang}.jsonl") for lang in needed} for split in SPLITS
     }
