@@ -66,6 +66,9 @@ def test_snapshot_files_hash_to_their_lock(snapshot: Path):
 
 @pytest.mark.parametrize("snapshot", SNAPSHOTS, ids=lambda p: p.name)
 def test_snapshot_params_are_the_default_plus_the_config(snapshot: Path):
+    if NOTICE.match((snapshot / "robustness.md").read_bytes()):
+        pytest.skip(f"{snapshot.name} is superseded (its report opens with a notice): its params predate the "
+                    "current defaults, and a rerun replaces it")
     config = ROOT / "configs" / f"{snapshot.name}.yaml"
     assert config.is_file(), f"no configs/{snapshot.name}.yaml for {snapshot}"
     used = {k: _plain(v) for k, v in flatten(yaml.safe_load((snapshot / "params.yaml").read_text()))}
