@@ -97,7 +97,7 @@ def test_every_training_phase_of_every_chain_learned(offline_run):
 def test_report_has_tables_and_figures(offline_run):
     work = offline_run.path
     report = (work / "reports/robustness.md").read_text()
-    assert "## The answer" in report and "## Primary endpoints" in report and "| none (baseline) |" in report
+    assert "## The answer" in report and "## Primary endpoints" in report and "| none (baseline) · 1 seed[^" in report
     assert "## Per perturbation family" in report and "### contrast (flipping)" in report
     assert "## Adaptive attack" in report and "Attack success rate by language" in report
     for png in ("primary_forest.png", "clean_by_language.png", "flip_by_family.png", "drop_vs_rate.png"):

@@ -209,7 +209,8 @@ def test_validity_rates_per_language_and_family_and_the_primary_rule() -> None:
     assert overall["low"] < 0.88 < overall["high"]
     assert stats["swap"]["effect"] == "flipping" and stats["swap"]["overall"]["rate"] == 0.92
     assert primary_families(stats) == {"noise": False, "swap": True}
-    assert is_primary(validity([_row("x", "en", 1, True)])["x"], threshold=0.9)
+    assert is_primary(validity([_row("x", "en", i, True) for i in range(25)])["x"], threshold=0.9)
+    assert not is_primary(validity([_row("x", "en", 1, True)])["x"])  # one valid pair of one: too few judged
     assert not is_primary(validity([_row("x", "en", 1, None)])["x"])
     with pytest.raises(ValueError, match="several label effects"):
         validity([_row("x", "en", 1, True), _row("x", "de", 1, True, effect="flipping")])

@@ -80,7 +80,7 @@ def test_report_files(two_runs, tmp_path):
     assert "one seed: test-item sampling only" in report  # one seed: no claim about the method
     answer = report.split("## The answer", 1)[1].split("## Primary endpoints", 1)[0]
     assert "**more accurate only**" in answer  # +30 points clean; the noise halves both alike
-    assert "| anli |" in report and "| none (baseline) |" in report
+    assert "| anli · 1 seed[^" in report and "| none (baseline) · 1 seed[^" in report  # one seed: labelled
     assert "Holm" in report.split("## Primary endpoints", 1)[1].split("## Setup", 1)[0]
     assert "### noise (preserving)" in report and "cross-lingual consistency" in report.lower()
     assert report.index("figures/primary_forest.png") < report.index("## Primary endpoints")  # the first figure
@@ -152,9 +152,9 @@ def test_adaptive_attack_section_compares_tasks_with_the_baseline(two_runs, tmp_
     section = report.split("## Adaptive attack", 1)[1].split("## Seeds", 1)[0]
     assert "Attack success rate by language" in section and "Accuracy under attack by language" in section
     success_table = section.split("Attack success rate by language:", 1)[1].split("Accuracy under attack", 1)[0]
-    anli = next(line for line in success_table.splitlines() if line.startswith("| anli |"))
+    anli = next(line for line in success_table.splitlines() if line.startswith("| anli · 1 seed"))
     assert "*)" in anli and "(-" in anli  # clearly fewer successes than the baseline (exploratory marker)
-    assert "| none (baseline) | 2" in section  # effort table: counts pooled over languages
+    assert "| none (baseline) · 1 seed[^1] | 2" in section  # effort table: counts pooled over languages
     summary = json.loads((out / "summary.json").read_text())
     assert summary["none"]["attack_success_rate"] > 0.7 and summary["anli"]["attack_delta"] < -0.3
     # The attack metrics of the report are those of the stage (the same definitions and arrays).

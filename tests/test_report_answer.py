@@ -78,7 +78,7 @@ def test_generated_answer_and_files(study, tmp_path):
     report = write_report(study, out, ReportConfig(bootstrap_samples=500)).read_text()
     answer = report.split("## The answer", 1)[1].split("## Primary endpoints", 1)[0]
     mnli = next(line for line in answer.splitlines() if line.startswith("- **`mnli` against the baseline"))
-    assert "**more accurate only**" in mnli and "5 seeds per arm" in mnli
+    assert "**more accurate only**" in mnli and "(5 seeds, seed-and-item intervals)" in mnli and "sign-flip p" in mnli
     robust = next(line for line in answer.splitlines() if line.startswith("- **`xnli_en` against the baseline"))
     assert "**more robust only**" in robust
     assert "- **`mnli` against its shuffled-label control `mnli_shuffled`**" in answer
@@ -124,3 +124,36 @@ def test_a_family_under_90_percent_label_validity_leaves_the_primary_endpoints(s
                            validity=validity(_audit_rows("noise", 25, 25))).read_text()
     assert "Δ flip: noise" in passing.split("## Primary endpoints", 1)[1].split("## Setup", 1)[0]
     assert "**No audit was found**" in write_report(study, out, ReportConfig(bootstrap_samples=200)).read_text()
+
+
+def test_matched_flip_pairs_runs_on_the_seeds_both_arms_ran(study):
+    for seed in (13, 14):
+        (study / f"none-s{seed}.jsonl").unlink()  # none: 15, 16, 17; mnli: 13-17
+    stats = Statistics(load_runs(study), ReportConfig(bootstrap_samples=200))
+    points, _ = stats._matched_per_pair("mnli", "none", "avg", "pooled")
+    assert len(points) == 3  # the shared seeds 15, 16, 17, never 13 with 15
+    for seed in (15, 16, 17):
+        (study / f"none-s{seed}.jsonl").rename(study / f"none-s{seed + 10}.jsonl")  # no seed in common
+    stats = Statistics(load_runs(study), ReportConfig(bootstrap_samples=200))
+    matched = stats.compare("mnli", MATCHED_FLIP, "avg", "pooled", "none")
+    assert np.isnan(matched.delta) and "share no seed" in matched.note
+    assert np.isnan(stats.compare("mnli", "accuracy", "avg", "clean").p_sign)  # unpaired: no sign-flip test
+
+
+def test_a_control_that_learned_the_true_labels_is_no_reference(study, tmp_path):
+    logs = tmp_path / "logs"
+    for run in (p.stem for p in study.glob("*.jsonl")):
+        for phase in ("intermediate", "target"):
+            learned = not (phase == "intermediate" and run.startswith("mnli_shuffled") and run.endswith("13"))
+            learned = learned if "shuffled" not in run or phase == "target" else not learned
+            (logs / phase / run).mkdir(parents=True)
+            (logs / phase / run / "metrics.json").write_text(json.dumps({
+                "train_examples": 600, "best_validation_accuracy": 0.7, "seconds": 1, "learned": learned,
+                "chance_accuracy": 0.5, "learning_p_value": 1e-6 if learned else 0.5}))
+    report = write_report(study, tmp_path / "reports", ReportConfig(bootstrap_samples=200), logs_dir=logs).read_text()
+    answer = report.split("## The answer", 1)[1].split("## Primary endpoints", 1)[0]
+    # mnli_shuffled-s13 learned the true labels: not a control, so mnli is compared with the baseline only.
+    assert "`mnli` is not compared with `mnli_shuffled`: its control learned the true labels" in answer
+    assert "- **`mnli` against its shuffled-label control" not in answer
+    assert "- **`xnli_en` against its shuffled-label control `xnli_en_shuffled`**" in answer
+    assert "⚠ the control learned the true labels" in report

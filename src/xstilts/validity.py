@@ -108,11 +108,16 @@ def validity(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+MIN_JUDGED = 25  # judged pairs per audited language before a family can be primary
+
+
 def is_primary(stats: Mapping[str, Any], threshold: float = THRESHOLD) -> bool:
     """The rule: a family is primary when its label validity (over all languages) is at least
-    `threshold` (90 %); a family never judged is not primary."""
+    `threshold` (90 %) and every audited language has at least MIN_JUDGED judged pairs; a family
+    judged on fewer (one valid pair of one is no evidence) is not primary."""
     rate = stats["overall"]["rate"]
-    return stats["overall"]["n"] > 0 and not math.isnan(rate) and rate >= threshold
+    enough = bool(stats["languages"]) and all(r["n"] >= MIN_JUDGED for r in stats["languages"].values())
+    return enough and not math.isnan(rate) and rate >= threshold
 
 
 def primary_families(stats: Mapping[str, Mapping[str, Any]], threshold: float = THRESHOLD) -> dict[str, bool]:

@@ -20,8 +20,16 @@ from xstilts.errors import ParamsError
 from xstilts.io import atomic_path, write_json
 from xstilts.params import lookup
 from xstilts.report.figures import figures_and_plots
-from xstilts.report.inference import expanded_alpha, format_p
-from xstilts.report.runs import AttackRuns, load_attack_runs, load_runs, phase_logs, unlearned_runs
+from xstilts.report.inference import format_p, sign_flip_floor
+from xstilts.report.runs import (
+    AttackRuns,
+    controls_that_learned,
+    load_attack_runs,
+    load_runs,
+    phase_logs,
+    unchecked_runs,
+    unlearned_runs,
+)
 from xstilts.report.statistics import (
     ALPHA,
     EN_GAP,
@@ -52,7 +60,16 @@ from xstilts.validity import is_primary
 
 
 def _points(c: Comparison) -> str:
-    return f"{100 * c.delta:+.1f} points [{100 * c.low:+.1f}, {100 * c.high:+.1f}], Holm p {format_p(c.p_holm)}"
+    text = f"{100 * c.delta:+.1f} points [{100 * c.low:+.1f}, {100 * c.high:+.1f}], Holm p {format_p(c.p_holm)}"
+    if np.isfinite(c.p_sign):  # the exact test over the seed pairs, and the floor n seeds allow
+        text += f", sign-flip p {format_p(c.p_sign)} (its floor with {c.seeds} seeds: {sign_flip_floor(c.seeds):.3g})"
+    return text
+
+
+def _matched_text(c: Comparison | None) -> str:
+    if c is None or not np.isfinite(c.delta):
+        return "n/a" + (f" ({c.note.removeprefix('n/a: ').rstrip('.')})" if c is not None and c.note else "")
+    return f"{100 * c.delta:+.1f} points [{100 * c.low:+.1f}, {100 * c.high:+.1f}]"
 
 
 def _significant(c: Comparison) -> bool:
@@ -96,33 +113,41 @@ def answer(stats: Statistics) -> list[str]:
     comparisons = stats.primary_comparisons()
     lines = []
     for arm in stats.headline_arms():
-        for ref in stats.references(arm):
+        for ref in stats.valid_references(arm):
             acc = comparisons[(arm, "accuracy", AVERAGE, CLEAN, ref)]
             flip = comparisons.get((arm, FLIP, AVERAGE, POOLED, ref))
             matched = stats.compare(arm, MATCHED_FLIP, AVERAGE, POOLED, ref) if flip is not None else None
             accurate, robust = verdict(acc, flip, matched)
             against = "the baseline `none`" if ref == NO_INTERMEDIATE else f"its shuffled-label control `{ref}`"
             seeds = acc.seeds
-            scope = (f"{seeds} seeds per arm, seed-and-item intervals" if seeds > 1 else
+            scope = (f"{seeds} seeds, seed-and-item intervals" if seeds > 1 else
                      "**one seed: test-item sampling only, so this is no claim about the method**, only about these "
                      "checkpoints")
             text = (f"- **`{arm}` against {against}** ({scope}): **{_summary_word(accurate, robust)}** at this scale. "
                     f"Clean accuracy: {accurate} ({_points(acc)}).")
             if flip is not None:
                 text += (f" Flip rate given right on the clean pair, pooled over {', '.join(stats.primary)}: {robust} "
-                         f"({_points(flip)}; on the items both get right: {100 * matched.delta:+.1f} points "
-                         f"[{100 * matched.low:+.1f}, {100 * matched.high:+.1f}]).")
+                         f"({_points(flip)}; on the items both get right: {_matched_text(matched)}).")
             lines.append(text)
-    left_out = [t for t in stats.arms if t not in stats.headline_arms()]
-    for task in left_out:
-        lines.append(f"- `{task}` is left out of the answer: a run of it or of its references did not learn "
-                     "(see \"Runs that did not learn\"); its numbers below are exploratory.")
+    for task in stats.arms:
+        dropped = [r for r in stats.references(task) if r not in stats.valid_references(task)]
+        if task not in stats.headline_arms():
+            lines.append(f"- `{task}` is left out of the answer: " + (
+                "a run of it did not learn (see \"Runs that did not learn\")" if not stats.learned(task) else
+                "it has no valid reference") + "; its numbers below are exploratory.")
+        elif dropped:
+            lines.append(f"- `{task}` is not compared with {', '.join(f'`{r}`' for r in dropped)}: "
+                         + "; ".join("its control learned the true labels (not a control)" if r in stats.controls_that_learned
+                                     else "a run of it did not learn" for r in dropped) + ".")
+    if stats.unchecked:
+        lines.append(f"- Learning was not checked for {', '.join(f'`{n}`' for n in stats.unchecked)} (no training "
+                     "log): they count as learned here, unverified.")
     if not lines:
         lines.append("- No intermediate arm ran besides the baseline and controls, so there is no comparison to make.")
     controls = [t for t in stats.tasks if is_control(t)]
     lead = ("Does English NLI intermediate training make zero-shot transfer more accurate, more robust, both or "
             "neither? Generated from the primary endpoints below (Holm over "
-            f"{len(comparisons)} primary tests at α = {ALPHA:g}):")
+            f"{sum(np.isfinite(c.p) for c in comparisons.values())} primary tests at α = {ALPHA:g}):")
     tail = [] if controls else ["", "No shuffled-label control ran, so no difference can be told apart from "
                                     "\"one more English fine-tuning phase\"."]
     return [lead, "", *lines, *tail]
@@ -155,25 +180,23 @@ def summary(stats: Statistics, attack: Statistics | None = None) -> dict[str, di
 
 
 def how_to_read(stats: Statistics) -> list[str]:
-    fewest = min(len(stats.seeds(t)) for t in stats.tasks)
     single = [f"`{t}`" for t in stats.tasks if len(stats.seeds(t)) == 1]
     confidence = f"{100 * stats.cfg.confidence:g} %"
-    level = expanded_alpha(1 - stats.cfg.confidence, fewest)
     return [
         "## How to read this report",
         "",
         f"Numbers are percentages: the mean over seeds, ± the standard deviation across seeds (when there are "
         f"several), and the {confidence} interval in brackets. Intervals and p-values come from a **two-level "
-        f"bootstrap** ({stats.samples} resamples): each resample draws the seeds of every arm with replacement "
-        "(paired by seed where arms share their seeds), then the test items, one draw shared by every run, "
-        "language and family (an item's translations are one cluster; comparisons are paired on items). With "
-        "few seeds the interval is the *expanded* percentile interval (Hesterberg 2015"
-        + (f"; with {fewest} seeds its tails are the {100 * level / 2:.2g} % percentiles" if fewest > 1 else "")
-        + ") and p-values use Student t with seeds − 1 degrees of freedom on the bootstrap standard error; where "
-          "both arms share ≥ 2 seeds the exact sign-flip test over the seed-paired differences is shown too "
-          "(its smallest possible p with n seeds is 2/2ⁿ). "
-        + (f"**Tasks with a single seed ({', '.join(single)}): their intervals are test-item sampling only**, so "
-           "no difference of theirs is a claim about the method. " if single else "")
+        f"bootstrap** ({stats.samples} resamples, enough to resolve Holm's smallest threshold): each resample draws "
+        "the seeds of every arm with replacement (paired by seed where arms share their seeds), then the test "
+        "items, one draw shared by every run, language and family (an item's translations are one cluster; "
+        "comparisons are paired on items). With several seeds the interval is value ± t(seeds − 1) × the "
+        "bootstrap standard error (corrected by √(S/(S−1))), and the p-value is the same Student t test, so the two "
+        "always agree; where both arms share ≥ 2 seeds the exact sign-flip test over the seed-paired differences "
+        "is shown too (its smallest possible p with n seeds is 2/2ⁿ: 0.0625 at 5, the honest limit of 5 seeds). "
+        + (f"**Tasks with a single seed ({', '.join(single)}, marked · 1 seed): their intervals are a percentile "
+           "bootstrap over test items only (test-item sampling only)**, so no difference of theirs is a claim about "
+           "the method. " if single else "")
         + "Only the primary table is corrected (Holm over exactly its cells; ✓ marks Holm p < 0.05); every other "
           "Δ is **exploratory**, its `*` an uncorrected p < 0.05. `n/a` marks an undefined value (its footnote "
           "says why); it is left out of pooled values for every run alike and out of Holm's family.",
@@ -316,11 +339,13 @@ def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_d
     loaded = load_runs(predictions_dir, runs, variants)
     logs = phase_logs(logs_dir, loaded)
     # One set of footnotes and one list of runs that did not learn for every table of the report.
-    stats = Statistics(loaded, cfg, Footnotes(), unlearned_runs(logs), primary_families)
+    stats = Statistics(loaded, cfg, Footnotes(), unlearned_runs(logs), primary_families,
+                       controls_that_learned(logs), unchecked_runs(logs))
     attack = None
     if attacks_dir is not None:
         attack_runs = load_attack_runs(attacks_dir, stats.runs)
-        attack = (Statistics(attack_runs.runs, cfg, stats.footnotes, stats.unlearned, primary_families), attack_runs)
+        attack = (Statistics(attack_runs.runs, cfg, stats.footnotes, stats.unlearned, primary_families,
+                             stats.controls_that_learned, stats.unchecked), attack_runs)
     notes = notes_path.read_text(encoding="utf-8") if notes_path else ""
     figures = figures_and_plots(stats, out_dir)
     text = render(stats, figures, setup or {}, training_facts(logs, stats.runs), notes, attack, validity)

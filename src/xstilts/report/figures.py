@@ -46,7 +46,7 @@ def _grouped_bars(stats: Statistics, groups: Sequence[str], value: Callable[[str
         xs = [j + i * width for j in range(len(groups))]
         ys = [100 * e.value for e in estimates]
         err = np.nan_to_num([[100 * (e.value - e.low) for e in estimates], [100 * (e.high - e.value) for e in estimates]])
-        ax.bar(xs, ys, width=width, yerr=err, capsize=2, label=stats.task_label(task, mark=False))
+        ax.bar(xs, ys, width=width, yerr=np.clip(err, 0, None), capsize=2, label=stats.task_label(task, mark=False))
         rows += [{"task": task, "group": g, "value": e.value, "low": e.low, "high": e.high}
                  for g, e in zip(groups, estimates)]
     ax.set_xticks([j + width * (len(stats.tasks) - 1) / 2 for j in range(len(groups))], groups, fontsize=8)
@@ -105,7 +105,9 @@ def _forest(stats: Statistics, path: Path) -> list[dict]:
     for i, r in enumerate(rows):
         y = len(rows) - 1 - i
         if np.isfinite(r["delta"]):
-            ax.errorbar(100 * r["delta"], y, xerr=[[100 * (r["delta"] - r["low"])], [100 * (r["high"] - r["delta"])]],
+            # A conditional interval can leave its point outside: matplotlib refuses negative error bars.
+            xerr = np.clip([[100 * (r["delta"] - r["low"])], [100 * (r["high"] - r["delta"])]], 0, None)
+            ax.errorbar(100 * r["delta"], y, xerr=np.nan_to_num(xerr),
                         fmt="o", color="black" if r["endpoint"] == "clean accuracy" else "tab:blue", capsize=2, ms=4)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(range(len(rows)), [f"{r['comparison']}: {r['endpoint']}" for r in reversed(rows)], fontsize=7)

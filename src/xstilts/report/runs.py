@@ -131,3 +131,15 @@ def unlearned_runs(logs: Mapping[tuple[str, str], dict]) -> dict[str, str]:
         if data and data.get("learned") is False:
             out.setdefault(name, []).append(_learning_text({**data, "phase": f"{phase} held-out"}))
     return {name: "; ".join(texts) for name, texts in out.items()}
+
+
+def controls_that_learned(logs: Mapping[tuple[str, str], dict]) -> list[str]:
+    """Controls (task names) with a run whose intermediate phase learned the *true* labels: their
+    labels were not shuffled, so they are no control."""
+    return sorted({RUN_NAME.match(name)["task"] for (name, phase), data in logs.items()
+                   if phase == "intermediate" and is_control(RUN_NAME.match(name)["task"]) and data.get("learned") is True})
+
+
+def unchecked_runs(logs: Mapping[tuple[str, str], dict]) -> list[str]:
+    """Runs with no target-phase training log (or one without a learning verdict): not verified."""
+    return sorted({name for (name, phase), data in logs.items() if phase == "target" and data.get("learned") is None})

@@ -30,7 +30,7 @@ from xstilts.metrics.definitions import Resampled
 from xstilts.report.inference import (
     bootstrap_p,
     holm,
-    percentile_interval,
+    interval,
     required_samples,
     seed_draws,
     seed_mean,
@@ -44,6 +44,9 @@ POOLED = "pooled"  # pseudo-variant: the mean over the primary label-preserving 
 ALPHA = 0.05  # the level of every test and of Holm's family
 FLIP = "flip"  # the robustness endpoint (xstilts.metrics.definitions.conditional_flip_rate)
 MATCHED_FLIP = "matched_flip"  # the flip rate on items both compared runs get right on the clean pair
+# Metrics bounded by 0 and 1 (a Student interval is clipped to them).
+RATES = frozenset({"accuracy", FLIP, "consistency", "flip_rate", "clean_accuracy", "robust_accuracy", "success_rate",
+                   "accuracy_under_attack", "crosslingual_consistency"})
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class Statistics:
     footnotes: Footnotes = field(default_factory=Footnotes)
     unlearned: Mapping[str, str] = field(default_factory=dict)
     primary_families: Sequence[str] | None = None
+    controls_that_learned: Sequence[str] = ()  # controls whose intermediate phase learned the true labels
+    unchecked: Sequence[str] = ()  # runs without a training log: learning not verified
     _cache: dict = field(default_factory=dict)
 
     # -- the runs ----------------------------------------------------------------------------------
@@ -180,25 +185,30 @@ class Statistics:
         control = control_of(task)
         return refs + ([control] if control in self.tasks else [])
 
+    def valid_references(self, task: str) -> list[str]:
+        """The references a primary comparison may use: each gated on its own (a baseline or control
+        with a run that did not learn is no reference; a control that learned the true labels of its
+        intermediate task was not shuffled)."""
+        return [r for r in self.references(task) if self.learned(r) and r not in self.controls_that_learned]
+
     def headline_arms(self) -> list[str]:
-        """Arms in the primary family: every run of the arm and of its references learned (an arm that
-        did not learn is not an NLI arm; a baseline that did not learn is no baseline)."""
-        return [a for a in self.arms if self.references(a) and all(self.learned(t) for t in [a, *self.references(a)])]
+        """Arms in the primary family: every run of the arm learned (an arm that did not learn is not an
+        NLI arm) and at least one reference is valid."""
+        return [a for a in self.arms if self.learned(a) and self.valid_references(a)]
 
     # -- the bootstrap -----------------------------------------------------------------------------
 
     def primary_cells(self) -> list[tuple[str, str, str, str, str]]:
         """The primary family (task, metric, lang, variant, reference), the only one Holm corrects."""
         endpoints = [("accuracy", CLEAN)] + [(FLIP, f) for f in self.primary] + ([(FLIP, POOLED)] if self.primary else [])
-        return [(arm, name, AVERAGE, variant, ref) for arm in self.headline_arms() for ref in self.references(arm)
+        return [(arm, name, AVERAGE, variant, ref) for arm in self.headline_arms() for ref in self.valid_references(arm)
                 for name, variant in endpoints]
 
     @cached_property
     def samples(self) -> int:
         """Replicates: at least `report.bootstrap_samples`, and enough to resolve the smallest Holm
-        threshold of the primary family and the expanded interval's tails."""
-        fewest = min(len(self.seeds(t)) for t in self.tasks)
-        return max(self.cfg.bootstrap_samples, required_samples(len(self.primary_cells()), ALPHA, fewest))
+        threshold of the primary family."""
+        return max(self.cfg.bootstrap_samples, required_samples(len(self.primary_cells()), ALPHA))
 
     @cached_property
     def weights(self) -> Resampled:
@@ -313,10 +323,16 @@ class Statistics:
         if key not in self._cache:
             kept, _ = self._split(MATCHED_FLIP, lang, variant)
             points, reps = [], []
-            for a, b in zip(self.runs_of(task), self.runs_of(reference)):
+            # Paired on the seeds both arms ran (a seed of one arm alone has no partner).
+            shared = sorted(set(self.seeds(task)) & set(self.seeds(reference)))
+            by_seed = {(r.task, r.seed): r for r in self.runs}
+            for a, b in ((by_seed[(task, s)], by_seed[(reference, s)]) for s in shared):
                 with np.errstate(invalid="ignore", divide="ignore"):
                     points.append(self._matched(a, b, kept, None))
                     reps.append(self._matched(a, b, kept, self.weights))
+            if not shared:
+                shape = (1, len(self.weights))
+                points, reps = [np.nan], np.full(shape, np.nan)
             self._cache[key] = (np.array(points, dtype=float), np.array(reps, dtype=float))
         return self._cache[key]
 
@@ -337,13 +353,13 @@ class Statistics:
 
     # -- estimates and comparisons -----------------------------------------------------------------
 
-    def _interval(self, replicates: np.ndarray, seeds: int) -> tuple[float, float, str | None]:
-        """Expanded percentile interval over the replicates where the statistic is defined; NaN where
-        it is defined in none, and a note where some resamples left it undefined."""
+    def _interval(self, value: float, replicates: np.ndarray, seeds: int) -> tuple[float, float, str | None]:
+        """The interval over the replicates where the statistic is defined (`inference.interval`); NaN
+        where it is defined in none, and a note where some resamples left it undefined."""
         finite = replicates[np.isfinite(replicates)]
-        if finite.size == 0:
+        if finite.size < 2:
             return float("nan"), float("nan"), "interval n/a: the statistic is undefined in every bootstrap resample."
-        low, high = percentile_interval(finite, self.cfg.confidence, seeds)
+        low, high = interval(value, finite, self.cfg.confidence, seeds)
         note = ("interval over the bootstrap resamples in which the statistic is defined (some drew none of the "
                 "items it needs), so it is conditional on those items being drawn."
                 if finite.size < replicates.size else None)
@@ -358,7 +374,9 @@ class Statistics:
                 note = f"n/a: no test item is scored under {variant} in every language (a family must change it in all)."
             return Estimate(float("nan"), float("nan"), float("nan"), None, len(points),
                             note or f"n/a: {name.replace('_', ' ')} is undefined for some run of {task}.")
-        low, high, interval_note = self._interval(seed_mean(reps, self.draws(len(points))), len(points))
+        low, high, interval_note = self._interval(value, seed_mean(reps, self.draws(len(points))), len(points))
+        if name in RATES:  # a rate's Student interval can reach past 0 or 1
+            low, high = max(low, 0.0), min(high, 1.0)
         std = float(np.std(points, ddof=1)) if len(points) > 1 else None
         return Estimate(value, low, high, std, len(points), " ".join(filter(None, [note, interval_note])) or None)
 
@@ -367,10 +385,10 @@ class Statistics:
         """Δ of two arms' seed means (or the mean of per-pair differences when `reference` is None),
         with its two-level interval, p-value and, for paired seeds, the sign-flip p."""
         points, reps = per_seed
-        if reference is None:
+        if reference is None:  # already per-pair differences (matched flip, on the shared seeds)
             delta, seeds = float(points.mean()), len(points)
             diff = seed_mean(reps, self.draws(seeds))
-            pair_diffs = points
+            pair_diffs = points if paired else np.array([])
         else:
             base_points, base_reps = reference
             delta, seeds = float(points.mean() - base_points.mean()), min(len(points), len(base_points))
@@ -380,7 +398,7 @@ class Statistics:
             return Comparison(float("nan"), float("nan"), float("nan"), float("nan"), reference=reference_name,
                               note="no difference: the value is undefined (n/a) for this task or its reference, "
                                    "so the cell is left out of Holm's family.")
-        low, high, note = self._interval(diff, seeds)
+        low, high, note = self._interval(delta, diff, seeds)
         p_sign = sign_flip_p(pair_diffs) if len(pair_diffs) >= 2 else float("nan")
         return Comparison(delta, low, high, bootstrap_p(delta, diff, seeds), note=note, seeds=seeds, p_sign=p_sign,
                           reference=reference_name)
@@ -389,8 +407,13 @@ class Statistics:
         """`task` minus `reference` (the baseline or a control): paired on items (the same resamples),
         and on seeds where both share their seeds (then also the exact sign-flip test)."""
         if name == MATCHED_FLIP:
-            return self._difference(self._matched_per_pair(task, reference, lang, variant), None,
-                                    self.seeds(task) == self.seeds(reference), reference)
+            shared = set(self.seeds(task)) & set(self.seeds(reference))
+            comparison = self._difference(self._matched_per_pair(task, reference, lang, variant), None,
+                                          len(shared) >= 2, reference)
+            if not shared:
+                return replace(comparison, note=f"n/a: {task} and {reference} share no seed, so no run pair can be "
+                                                "matched on the items both get right.")
+            return comparison
         return self._difference(self._per_seed(task, name, lang, variant),
                                 self._per_seed(reference, name, lang, variant),
                                 self.seeds(task) == self.seeds(reference), reference)
@@ -421,6 +444,10 @@ class Statistics:
         reason as a footnote."""
         label = (f"{task} (baseline)" if task == NO_INTERMEDIATE else
                  f"{task} (control)" if is_control(task) else task)
+        if mark and len(self.seeds(task)) == 1:
+            label += " · 1 seed" + self.footnotes.mark(
+                "one seed: this task's intervals and p-values resample test items only (test-item sampling only), "
+                "so they say nothing about another training seed and are no claim about the method.")
         failed = [r.name for r in self.runs_of(task) if r.name in self.unlearned]
         if not failed or not mark:
             return label

@@ -139,7 +139,7 @@ def primary_table(stats: Statistics) -> str:
     columns = endpoint_columns(stats)
     rows = []
     for arm in stats.headline_arms():
-        for ref in stats.references(arm):
+        for ref in stats.valid_references(arm):
             rows.append([f"{stats.task_label(arm)} − {stats.task_label(ref, mark=False)}"]
                         + [_delta_cell(stats.footnotes, comparisons[(arm, name, AVERAGE, variant, ref)], holm=True)
                            for name, variant, _ in columns])
