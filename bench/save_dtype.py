@@ -20,8 +20,7 @@ import torch
 
 from xstilts.evaluation import load_eval_sets, predict_sets
 from xstilts.modeling import load_classifier, load_tokenizer
-
-LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+from xstilts.schema import LANGUAGES
 
 
 def weights_mb(model_dir: Path) -> float:

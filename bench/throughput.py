@@ -52,9 +52,9 @@ from xstilts.evaluation import EvalSet, predict_sets
 from xstilts.io import read_jsonl
 from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer, resolve_mixed_precision
 from xstilts.params import load_params, lookup
+from xstilts.schema import LANGUAGES
 from xstilts.training import TrainConfig, train_classifier
 
-LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
 LABELS = ("not_paraphrase", "paraphrase")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -223,7 +223,8 @@ def eval_bench(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixed_
 def perturb_bench(families: dict, prepared: Path | None, languages: Sequence[str],
                   test_by_lang: dict | None = None, validation_by_lang: dict | None = None) -> dict:
     """Pairs/second of `run_family` per family on the test rows of `languages` (input read beforehand)."""
-    from xstilts.perturb.pipeline import SPLITS, family_params, get_family, read_split, run_family
+    from xstilts.perturb.pipeline import SPLITS, family_params, get_family, run_family
+    from xstilts.schema import prepared_file, read_prepared
 
     out = {}
     for name, raw in families.items():
@@ -231,7 +232,7 @@ def perturb_bench(families: dict, prepared: Path | None, languages: Sequence[str
         parsed = family_params(fam, raw)
         needed = list(dict.fromkeys([*languages, *(o for lang in languages for o in fam.needs_languages(parsed, lang))]))
         if test_by_lang is None:
-            data = {s: {lang: read_split(prepared / s / f"{lang}.jsonl") for lang in needed} for s in SPLITS}
+            data = {s: {lang: read_prepared(prepared_file(prepared, s, lang)) for lang in needed} for s in SPLITS}
             test, val = data["test"], data["validation"]
         else:
             test, val = test_by_lang, validation_by_lang

@@ -15,7 +15,7 @@ import click
 from xstilts.errors import ParamsError, cli_errors
 from xstilts.params import load_params, mapping_at, section
 from xstilts.report import ReportConfig, describe_setup, selected_runs, write_report
-from xstilts.robustness import CLEAN
+from xstilts.schema import CLEAN
 from xstilts.validity import read_audits, validity
 
 NOTES_DIR = Path("reports/notes")

@@ -14,7 +14,8 @@ import click
 
 from xstilts.errors import cli_errors
 from xstilts.params import load_params, mapping_at
-from xstilts.robustness import CLEAN, prediction_files, score_predictions
+from xstilts.robustness import prediction_files, score_predictions
+from xstilts.schema import CLEAN
 
 
 @click.command()

@@ -20,18 +20,8 @@ from xstilts.data.prepare import (
     shuffle_labels,
     split_holdout,
 )
-from xstilts.data.registry import (
-    CONTROL_SUFFIX,
-    CONTROLS,
-    DATASETS,
-    MIXTURES,
-    NO_INTERMEDIATE,
-    arm_of,
-    control_of,
-    intermediate_task_names,
-    is_control,
-    unmatched_controls,
-)
+from xstilts.data.registry import CONTROLS, DATASETS, MIXTURES, control_of, intermediate_task_names, unmatched_controls
+from xstilts.schema import CONTROL_SUFFIX, NO_INTERMEDIATE, arm_of, is_control
 from xstilts.data.sources import make_source
 from xstilts.errors import ParamsError
 from xstilts.params import load_params, lookup

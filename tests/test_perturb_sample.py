@@ -11,7 +11,8 @@ import unicodedata
 
 import pytest
 
-from xstilts.perturb import FAMILIES, FLIPPING, PRESERVING, perturb_split
+from xstilts.perturb import FAMILIES, perturb_split
+from xstilts.schema import FLIPPING, PRESERVING
 
 # id -> language -> (sentence1, sentence2, label)
 TEST: dict[str, dict[str, tuple[str, str, int]]] = {

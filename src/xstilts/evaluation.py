@@ -41,6 +41,7 @@ from xstilts.modeling import (
     sorted_loader,
 )
 from xstilts.sampling import subsample
+from xstilts.schema import CLEAN, EFFECTS
 from xstilts.tokencache import encode_pairs_cached
 
 
@@ -63,8 +64,6 @@ class EvalConfig:
             raise ParamsError(f"{key}.max_examples", f"must be >= 0 (0 = all), got {self.max_examples!r}")
 
 
-CLEAN = "clean"
-EFFECTS = ("preserving", "flipping")  # a family's label effect, as in xstilts.perturb.family
 
 @dataclass(frozen=True)
 class EvalSet:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import yaml
 
 from xstilts.errors import ParamsError, XstiltsError
+from xstilts.schema import LANGUAGES
 
 T = TypeVar("T")
 
@@ -47,17 +48,14 @@ def lookup(params: Mapping[str, Any], key: str) -> Any:
     return node
 
 
-PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
-
-
 def language_list(params: Mapping[str, Any], key: str = "languages") -> list[str]:
     """params `languages`: a non-empty list of distinct PAWS-X language codes."""
     languages = lookup(params, key)
     if not isinstance(languages, list) or not languages:
         raise ParamsError(key, f"expected a non-empty list of language codes, got {languages!r}")
     for lang in languages:
-        if lang not in PAWSX_LANGUAGES:
-            raise ParamsError(key, f"unknown language {lang!r} (PAWS-X has {', '.join(PAWSX_LANGUAGES)})")
+        if lang not in LANGUAGES:
+            raise ParamsError(key, f"unknown language {lang!r} (PAWS-X has {', '.join(LANGUAGES)})")
     if len(set(languages)) != len(languages):
         raise ParamsError(key, "lists a language twice")
     return languages

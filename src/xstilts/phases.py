@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 from xstilts.errors import XstiltsError
-from xstilts.io import atomic_dir, read_jsonl, write_json
+from xstilts.io import atomic_dir, write_json
+from xstilts.schema import prepared_file, read_prepared
 from xstilts.training import CURVES, TrainConfig, TrainResult, train_classifier
 
 ENCODER_POINTER = "encoder.json"
@@ -27,17 +28,14 @@ def _read_manifest(prepared_dir: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def read_rows(prepared_dir: Path, split: str, lang: str = "en") -> list[dict]:
-    return [row for _, row in read_jsonl(prepared_dir / split / f"{lang}.jsonl")]
-
-
 def _train_on(prepared_dir: Path, manifest: dict, init_dir: Path, cfg: TrainConfig, seed: int, out_dir: Path,
               encoder_only: bool, log_dir: Path | None, extra_files: dict | None = None) -> TrainResult:
     """One phase: the prepared English train/validation splits, the task's labels."""
+    labels = range(len(manifest["labels"]))
     return train_classifier(
         init_dir=init_dir,
-        train_rows=read_rows(prepared_dir, "train"),
-        validation_rows=read_rows(prepared_dir, "validation"),
+        train_rows=read_prepared(prepared_file(prepared_dir, "train"), labels),
+        validation_rows=read_prepared(prepared_file(prepared_dir, "validation"), labels),
         labels=manifest["labels"],
         cfg=cfg,
         seed=seed,

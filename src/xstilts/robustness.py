@@ -32,14 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from xstilts.data.registry import PAWSX_LANGUAGES
 from xstilts.errors import DataError
 from xstilts.io import atomic_dir, atomic_path, read_jsonl, write_json
 from xstilts.metrics import definitions as d
+from xstilts.schema import CLEAN, FLIPPING, LANGUAGES, PRESERVING
 
-CLEAN = "clean"
 AVERAGE = "avg"
-PRESERVING, FLIPPING = "preserving", "flipping"
 ATTACK = "attack"  # the adaptive attack (xstilts.attack): a variant of its own kind
 REQUIRED = ("id", "lang", "variant", "effect", "changed", "expected_label", "label", "predicted")
 
@@ -145,7 +143,7 @@ def load_predictions(path: Path | Sequence[Path]) -> RunArrays:
     path = paths[0] if len(paths) == 1 else paths[0].parent
     if not rows:
         raise DataError(path, None, "no predictions")
-    langs = _ordered({r["lang"] for r in rows}, PAWSX_LANGUAGES)
+    langs = _ordered({r["lang"] for r in rows}, LANGUAGES)
     variants = _ordered({r["variant"] for r in rows}, (CLEAN,))
     if variants[0] != CLEAN:
         raise DataError(path, None, "no clean predictions to compare the variants with")

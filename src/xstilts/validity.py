@@ -20,8 +20,8 @@ from typing import Any
 
 from xstilts.errors import DataError
 from xstilts.io import read_jsonl
+from xstilts.schema import FLIPPING, PRESERVING
 
-PRESERVING, FLIPPING = "preserving", "flipping"
 VERDICT = {PRESERVING: "label_kept", FLIPPING: "label_flipped"}
 THRESHOLD = 0.9  # a family below this label validity is not primary
 Z95 = 1.959963984540054

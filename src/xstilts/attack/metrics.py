@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from xstilts.data.registry import PAWSX_LANGUAGES
 from xstilts.errors import DataError
 from xstilts.io import read_jsonl
-from xstilts.robustness import ATTACK, AVERAGE, CLEAN, RunArrays, metric
+from xstilts.robustness import ATTACK, AVERAGE, RunArrays, metric
+from xstilts.schema import CLEAN, LANGUAGES
 
 # What became of an attacked pair: skipped = the model got it wrong before any edit (not attacked).
 SUCCESSFUL, FAILED, SKIPPED = "successful", "failed", "skipped"
@@ -57,7 +57,7 @@ def attack_arrays(rows: Sequence[dict[str, Any]], ids: Sequence[str] | None = No
         ids = list(dict.fromkeys(str(r["id"]) for r in rows))
     if langs is None:
         found = {r["lang"] for r in rows}
-        langs = [x for x in PAWSX_LANGUAGES if x in found] + sorted(found - set(PAWSX_LANGUAGES))
+        langs = [x for x in LANGUAGES if x in found] + sorted(found - set(LANGUAGES))
     ids, langs = list(ids), list(langs)
     shape = (len(langs), 2, len(ids))
     pred, gold = np.full(shape, -1, dtype=np.int8), np.full(shape, -1, dtype=np.int8)

@@ -51,8 +51,9 @@ from xstilts.modeling import (
 )
 from xstilts.perturb.entities import common_words
 from xstilts.perturb.family import Example, make_example
-from xstilts.perturb.pipeline import check_languages, read_split
+from xstilts.perturb.pipeline import check_languages
 from xstilts.sampling import subsample
+from xstilts.schema import prepared_file, read_prepared
 
 
 @dataclass(frozen=True)
@@ -279,11 +280,11 @@ def run_attack(model_dir: Path, prepared_dir: Path, languages: Sequence[str], cf
     languages = check_languages(list(languages))
     params = cfg.source_params()
     check_model_dir(model_dir, "the target checkpoint to attack")
-    test = {lang: read_split(prepared_dir / "test" / f"{lang}.jsonl") for lang in languages}
+    test = {lang: read_prepared(prepared_file(prepared_dir, "test", lang)) for lang in languages}
     donors = params["lexicon"].donors if isinstance(params.get("lexicon"), LexiconParams) else ()
     needed = list(dict.fromkeys([*languages, *donors]))
-    validation = {lang: [make_example(lang, r) for r in read_split(path)]
-                  for lang in needed if (path := prepared_dir / "validation" / f"{lang}.jsonl").is_file()}
+    validation = {lang: [make_example(lang, r) for r in read_prepared(path)]
+                  for lang in needed if (path := prepared_file(prepared_dir, "validation", lang)).is_file()}
     keep = sample_ids(test, languages, cfg)
     scorer = PairScorer(model_dir, max_length, cfg.batch_size, cfg.mixed_precision)
     started = time.perf_counter()

@@ -23,7 +23,8 @@ from xstilts.perturb.entities import replace_edit
 from xstilts.perturb.family import Example
 from xstilts.perturb.lexicon import Lexicon, lexicon_for, norm
 from xstilts.perturb.parallel import parallel_units
-from xstilts.perturb.scripts import HANGUL, LANGUAGES, LATIN, Token
+from xstilts.perturb.scripts import HANGUL, LATIN, Token
+from xstilts.schema import LANGUAGES
 
 
 @dataclass(frozen=True)

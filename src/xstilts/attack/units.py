@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from xstilts.perturb.base import overlaps
 from xstilts.perturb.entities import mentions, occurrences
 from xstilts.perturb.parallel import is_marker
-from xstilts.perturb.scripts import HAN, HANGUL, KANA, LATIN, LATIN_LANGS, script_of, words
+from xstilts.perturb.scripts import HAN, HANGUL, KANA, LATIN, script_of, words
+from xstilts.schema import LATIN_LANGUAGES
 
 # The scripts a language's words are written in: an embedding neighbour must use the same set.
 LANG_SCRIPTS: dict[str, frozenset[str]] = {
-    **{lang: frozenset({LATIN}) for lang in LATIN_LANGS},
+    **{lang: frozenset({LATIN}) for lang in LATIN_LANGUAGES},
     "ja": frozenset({HAN, KANA}),
     "zh": frozenset({HAN}),
     "ko": frozenset({HANGUL}),

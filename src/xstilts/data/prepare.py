@@ -23,12 +23,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xstilts.data.registry import CONTROLS, DATASETS, MIXTURES, NO_INTERMEDIATE, DatasetSpec, known_task_names
+from xstilts.data.registry import CONTROLS, DATASETS, MIXTURES, DatasetSpec, known_task_names
 from xstilts.data.sources import Example, HubSource, LocalSource, read_split
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.sampling import rank as _rank
 from xstilts.sampling import subsample
 from xstilts.io import atomic_dir, write_json, write_jsonl
+from xstilts.schema import NO_INTERMEDIATE
 
 # split -> lang -> rows
 Splits = dict[str, dict[str, list[Example]]]

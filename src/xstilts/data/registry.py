@@ -2,7 +2,7 @@
 
 A task is one `DatasetSpec` entry: adding an intermediate task (or a mixture of several) is one more
 entry here, never an edit to a stage. Every NLI dataset and mixture gets a shuffled-label control,
-`<task>_shuffled` (`CONTROLS`, `control_of`, `is_control`, `arm_of`), derived from its entry. Each
+`<task>_shuffled` (`CONTROLS`, `control_of`; the naming rule is `xstilts.schema`'s), derived from its entry. Each
 canonical split is written per language as `data/prepared/<dataset>/<split>/<lang>.jsonl`; `{lang}`
 in a path or Hub config expands to the language.
 
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+from xstilts.schema import CONTROL_SUFFIX, NO_INTERMEDIATE, control_name
 
 # Sentinel for a split that a source lacks: carved deterministically out of the train split.
 HOLDOUT = "holdout"
@@ -195,15 +195,6 @@ MIXTURES: dict[str, Mixture] = {
                        note="all four English NLI datasets, at most 100k examples from each"),
 }
 
-# The baseline: no intermediate phase, the target phase starts from the pretrained encoder.
-NO_INTERMEDIATE = "none"
-
-TARGET_DATASET = "pawsx"
-
-# A control arm's name is its arm's name plus this suffix (`anli` -> `anli_shuffled`).
-CONTROL_SUFFIX = "_shuffled"
-
-
 @dataclass(frozen=True)
 class ShuffledControl:
     """An arm's shuffled-label control: the arm's prepared rows, in the same order and with the same
@@ -238,20 +229,8 @@ CONTROLS: dict[str, ShuffledControl] = {
 def control_of(task: str) -> str | None:
     """The name of `task`'s shuffled-label control (`mnli` -> `mnli_shuffled`), or None where it has
     none (the baseline, the target dataset, a control, an unknown name)."""
-    name = f"{task}{CONTROL_SUFFIX}"
+    name = control_name(task)
     return name if name in CONTROLS else None
-
-
-def is_control(task: str) -> bool:
-    """Whether `task` is a shuffled-label control."""
-    return task in CONTROLS
-
-
-def arm_of(control: str) -> str:
-    """The arm a control belongs to (`mnli_shuffled` -> `mnli`); ValueError for a non-control."""
-    if control not in CONTROLS:
-        raise ValueError(f"{control!r} is not a control task; controls: {', '.join(CONTROLS)}")
-    return CONTROLS[control].arm
 
 
 def intermediate_task_names() -> list[str]:

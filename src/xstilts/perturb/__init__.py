@@ -10,8 +10,8 @@ Preview what a family does:  python -m xstilts.perturb preview --lang de --famil
     --s1 "Der Fluss ist lang." --s2 "Der lange Fluss."   (or --row-id ID --prepared data/prepared/pawsx)
 """
 
-from xstilts.perturb.family import FLIPPING, PRESERVING, Family
+from xstilts.perturb.family import Family
 from xstilts.perturb.pipeline import perturb_split, write_family
 from xstilts.perturb.registry import FAMILIES
 
-__all__ = ["FAMILIES", "FLIPPING", "PRESERVING", "Family", "perturb_split", "write_family"]
+__all__ = ["FAMILIES", "Family", "perturb_split", "write_family"]

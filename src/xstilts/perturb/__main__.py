@@ -28,9 +28,9 @@ import yaml
 from xstilts.errors import XstiltsError, cli_errors
 from xstilts.io import read_jsonl, write_json, write_jsonl
 from xstilts.perturb.base import params_dict
-from xstilts.perturb.pipeline import SPLITS, family_params, get_family, languages_to_read, read_split, run_family
+from xstilts.perturb.pipeline import SPLITS, family_params, get_family, languages_to_read, run_family
 from xstilts.perturb.registry import FAMILIES
-from xstilts.perturb.scripts import LANGUAGES
+from xstilts.schema import LANGUAGES, prepared_file, read_prepared
 
 
 def parse_param_options(items: tuple[str, ...]) -> dict[str, Any]:
@@ -47,8 +47,8 @@ def parse_param_options(items: tuple[str, ...]) -> dict[str, Any]:
 def _load(prepared: Path, split: str, lang: str, row_id: str | None) -> list[dict[str, Any]]:
     path = prepared / split / f"{lang}.jsonl"
     if row_id is None:
-        return read_split(path) if path.is_file() else []
-    return [r for r in read_split(path) if str(r["id"]) == row_id]
+        return read_prepared(path) if path.is_file() else []
+    return [r for r in read_prepared(path) if str(r["id"]) == row_id]
 
 
 def preview_record(
@@ -186,7 +186,7 @@ def audit_sample(family: str, prepared: Path, variants: Path | None, out: Path, 
     from xstilts.perturb.audit import carry_verdicts, read_audit, sample_audit
 
     languages = list(langs or LANGUAGES)
-    clean = {lang: read_split(prepared / SPLITS[0] / f"{lang}.jsonl") for lang in languages}
+    clean = {lang: read_prepared(prepared_file(prepared, SPLITS[0], lang)) for lang in languages}
     if variants is not None:
         effect, records = _read_family_dir(variants / family, languages)
     else:
@@ -198,7 +198,7 @@ def audit_sample(family: str, prepared: Path, variants: Path | None, out: Path, 
         fam = get_family(family)
         parsed = family_params(fam, raw)
         needed = languages_to_read(fam, parsed, languages, prepared)
-        data = {split: {lang: read_split(prepared / split / f"{lang}.jsonl") for lang in needed} for split in SPLITS}
+        data = {split: {lang: read_prepared(prepared_file(prepared, split, lang)) for lang in needed} for split in SPLITS}
         effect, records = fam.effect, run_family(family, raw, data["test"], data["validation"], languages).records
     flags = _token_flags(tokenizer_dir, family, effect, records, clean, max_length) if tokenizer_dir else None
     rows = sample_audit(family, effect, records, clean, per_lang, seed, flags)

@@ -32,7 +32,7 @@ from xstilts.perturb.base import (
     require,
     sentences_to_edit,
 )
-from xstilts.perturb.family import PRESERVING, Example, Family
+from xstilts.perturb.family import Example, Family
 from xstilts.perturb.keyboards import latin_layout, neighbours
 from xstilts.perturb.scripts import (
     HAN,
@@ -45,6 +45,7 @@ from xstilts.perturb.scripts import (
     script_of,
     script_runs,
 )
+from xstilts.schema import PRESERVING
 
 # An op gets (word token, sentence number, lang, stream) and returns an edit or None (not possible).
 Op = Callable[[Token, int, str, Stream], Edit | None]

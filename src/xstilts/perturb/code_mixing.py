@@ -24,10 +24,11 @@ from xstilts.perturb.base import (
     require,
     sentences_to_edit,
 )
-from xstilts.perturb.family import PRESERVING, Corpus, Example, Family
+from xstilts.perturb.family import Corpus, Example, Family
 from xstilts.perturb.lexicon import Lexicon, lexicon_for, norm
 from xstilts.perturb.parallel import parallel_units
-from xstilts.perturb.scripts import HANGUL, LANGUAGES, LATIN, LATIN_LANGS, Token, script_of, words
+from xstilts.perturb.scripts import HANGUL, LATIN, Token, script_of, words
+from xstilts.schema import LANGUAGES, LATIN_LANGUAGES, PRESERVING
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _fit(text: str, token: Token, translation: str) -> str:
 def _replaceable(token: Token, lang: str, lexicon: Lexicon) -> bool:
     """Covered by the lexicon. In ja/ko/zh, Latin words are names (not code-mixing sites) and
     one-character words are mostly particles (は, 的, 년) whose alignment is unreliable."""
-    if lang not in LATIN_LANGS and (script_of(token.text[0]) == LATIN or len(token.text) < 2):
+    if lang not in LATIN_LANGUAGES and (script_of(token.text[0]) == LATIN or len(token.text) < 2):
         return False
     return norm(token.text) in lexicon.entries
 

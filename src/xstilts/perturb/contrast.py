@@ -42,7 +42,8 @@ from xstilts.perturb.entities import (
     year_shift,
 )
 from xstilts.perturb.entity_number import NameResources, entity_mentions, names_summary, needs_evidence, prepare_names
-from xstilts.perturb.family import FLIPPING, Example, Family
+from xstilts.perturb.family import Example, Family
+from xstilts.schema import FLIPPING
 
 # Coordinations, lists and ranges: two mentions of one kind joined by nothing but separators
 # ("X and Y", "X, Y", "1973-1974", "1990年和1995年", "1990년과 1995년", "AとB"). Swapping two members

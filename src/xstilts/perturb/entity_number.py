@@ -42,7 +42,8 @@ from xstilts.perturb.evidence import (
     prepare_evidence,
     verified_names,
 )
-from xstilts.perturb.family import PRESERVING, Corpus, Example, Family
+from xstilts.perturb.family import Corpus, Example, Family
+from xstilts.schema import PRESERVING
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,6 @@ from typing import Any
 
 from xstilts.perturb.base import BaseParams, Edit, Stream
 
-PRESERVING = "preserving"  # the gold label of the original pair stays
-FLIPPING = "flipping"  # contrast set: when the edit is applied the expected label becomes 0
-
 
 @dataclass(frozen=True)
 class Example:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xstilts.perturb.base import BaseParams, Edit, Stream, check_choice, require
-from xstilts.perturb.family import PRESERVING, Corpus, Example, Family
+from xstilts.perturb.family import Corpus, Example, Family
 from xstilts.perturb.parallel import is_marker
-from xstilts.perturb.scripts import LANGUAGES
+from xstilts.schema import LANGUAGES, PRESERVING
 
 DIRECTIONS = ("lang-partner", "partner-lang", "random")
 

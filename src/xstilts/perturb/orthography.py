@@ -37,8 +37,9 @@ from xstilts.perturb.base import (
     require,
     sentences_to_edit,
 )
-from xstilts.perturb.family import PRESERVING, Example, Family
+from xstilts.perturb.family import Example, Family
 from xstilts.perturb.scripts import HAN, HANGUL, KANA, LATIN, script_of
+from xstilts.schema import PRESERVING
 
 # An op: (text, lang, rate, stream) -> new text (== text when the op does not apply).
 Op = Callable[[str, str, float, Stream], str]

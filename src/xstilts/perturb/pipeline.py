@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xstilts.errors import DataError, ParamsError, XstiltsError
-from xstilts.io import atomic_dir, read_jsonl, write_json, write_jsonl
+from xstilts.errors import ParamsError, XstiltsError
+from xstilts.io import atomic_dir, write_json, write_jsonl
 from xstilts.perturb.base import BaseParams, Edit, Stream, apply_edits, params_dict, parse_params
-from xstilts.perturb.family import FLIPPING, Corpus, Example, Family, make_example
+from xstilts.perturb.family import Corpus, Example, Family, make_example
 from xstilts.perturb.parallel import is_marker
 from xstilts.perturb.registry import FAMILIES
-from xstilts.perturb.scripts import LANGUAGES, is_blank
+from xstilts.perturb.scripts import is_blank
+from xstilts.schema import FLIPPING, LANGUAGES, check_prepared_row, prepared_file, read_prepared
 
 SPLITS = ("test", "validation")  # test is perturbed; validation only feeds lexicons / word lists
 
@@ -47,20 +48,9 @@ def check_languages(languages: Any, key: str = "languages") -> list[str]:
     return languages
 
 
-def check_row(row: Mapping[str, Any], where: object, line: int | None) -> None:
-    """The prepared-row contract: id, two sentences, label 0/1."""
-    for key in ("sentence1", "sentence2"):
-        if not isinstance(row.get(key), str):
-            raise DataError(where, line, f"{key!r} must be a string")
-    if not isinstance(row.get("id"), (str, int)) or isinstance(row.get("id"), bool):
-        raise DataError(where, line, "'id' must be a string")
-    if row.get("label") not in (0, 1) or isinstance(row.get("label"), bool):
-        raise DataError(where, line, f"'label' must be 0 or 1, got {row.get('label')!r}")
-
-
 def _examples(lang: str, rows: Sequence[Mapping[str, Any]], split: str) -> list[Example]:
     for i, row in enumerate(rows, start=1):
-        check_row(row, f"<{split} {lang}>", i)
+        check_prepared_row(row, f"<{split} {lang}>", i)
     return [make_example(lang, row) for row in rows]
 
 
@@ -178,14 +168,6 @@ def perturb_split(
     return run.records, run.quality
 
 
-def read_split(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for line, row in read_jsonl(path):
-        check_row(row, path, line)
-        rows.append(row)
-    return rows
-
-
 def languages_to_read(fam: Family, params: BaseParams, languages: list[str], prepared_dir: Path) -> list[str]:
     """`languages`, the other languages they need, and those they may use where prepared (both splits)."""
     needed = languages + [o for lang in languages for o in fam.needs_languages(params, lang)]
@@ -203,7 +185,7 @@ def write_family(
     parsed = family_params(fam, params)
     needed = languages_to_read(fam, parsed, languages, Path(prepared_dir))
     data = {
-        split: {lang: read_split(Path(prepared_dir) / split / f"{lang}.jsonl") for lang in needed} for split in SPLITS
+        split: {lang: read_prepared(prepared_file(prepared_dir, split, lang)) for lang in needed} for split in SPLITS
     }
     run = run_family(family, params, data["test"], data["validation"], languages)
     with atomic_dir(out_dir) as tmp:

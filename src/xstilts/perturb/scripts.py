@@ -14,8 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
-LATIN_LANGS = frozenset({"en", "de", "es", "fr"})
 
 LATIN, HAN, KANA, HANGUL, DIGIT, OTHER = "latin", "han", "kana", "hangul", "digit", "other"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from xstilts.configs import flatten
-from xstilts.data.registry import NO_INTERMEDIATE, is_control, unmatched_controls
+from xstilts.data.registry import unmatched_controls
 from xstilts.errors import ParamsError
 from xstilts.io import atomic_path, write_json
 from xstilts.params import lookup
@@ -55,7 +55,8 @@ from xstilts.report.tables import (
     training_facts,
     validity_table,
 )
-from xstilts.robustness import ATTACK, AVERAGE, CLEAN
+from xstilts.robustness import ATTACK, AVERAGE
+from xstilts.schema import CLEAN, NO_INTERMEDIATE, PRESERVING, is_control
 from xstilts.validity import is_primary
 
 
@@ -296,12 +297,12 @@ def render(stats: Statistics, figures: Mapping[str, str], setup: Mapping[str, st
     if stats.families:
         lines += ["## Per perturbation family (exploratory)", ""]
         for family in stats.families:
-            kind = stats.effect(family) + ("" if family in stats.primary or stats.effect(family) != "preserving"
+            kind = stats.effect(family) + ("" if family in stats.primary or stats.effect(family) != PRESERVING
                                            else ", not primary")
             lines += [f"### {family} ({kind})", "", "Average over languages:", "", family_summary(stats, family), "",
-                      "Flip rate given right on the clean pair, by language:" if stats.effect(family) == "preserving"
+                      "Flip rate given right on the clean pair, by language:" if stats.effect(family) == PRESERVING
                       else "Flip to the new label given right on the clean pair, by language:", "",
-                      by_language(stats, FLIP if stats.effect(family) == "preserving" else "flip_rate", family), ""]
+                      by_language(stats, FLIP if stats.effect(family) == PRESERVING else "flip_rate", family), ""]
     lines += [
         "## Cross-lingual consistency (exploratory)",
         "",

@@ -16,7 +16,8 @@ import numpy as np
 from xstilts.io import atomic_path
 from xstilts.report.statistics import FLIP, Estimate, Statistics
 from xstilts.report.tables import endpoint_columns
-from xstilts.robustness import AVERAGE, CLEAN
+from xstilts.robustness import AVERAGE
+from xstilts.schema import CLEAN
 
 def _pyplot():
     import matplotlib

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xstilts.attack.metrics import attack_arrays, read_results
-from xstilts.data.registry import NO_INTERMEDIATE, is_control
+from xstilts.schema import NO_INTERMEDIATE, is_control
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.params import lookup
 from xstilts.robustness import COMPACT_SUFFIX, RunArrays, load_predictions, prediction_files

@@ -23,7 +23,6 @@ from functools import cached_property
 
 import numpy as np
 
-from xstilts.data.registry import NO_INTERMEDIATE, control_of, is_control
 from xstilts.errors import ParamsError
 from xstilts.metrics import definitions as d
 from xstilts.metrics.definitions import Resampled
@@ -37,7 +36,8 @@ from xstilts.report.inference import (
     sign_flip_p,
 )
 from xstilts.report.runs import Run
-from xstilts.robustness import ATTACK, AVERAGE, CLEAN, PRESERVING, crosslingual, metric, resampling_weights
+from xstilts.robustness import ATTACK, AVERAGE, crosslingual, metric, resampling_weights
+from xstilts.schema import CLEAN, NO_INTERMEDIATE, PRESERVING, control_name, is_control
 
 EN_GAP = "en_gap"  # pseudo-language: English minus the mean of the other languages
 POOLED = "pooled"  # pseudo-variant: the mean over the primary label-preserving families
@@ -182,7 +182,7 @@ class Statistics:
     def references(self, task: str) -> list[str]:
         """What `task` is compared with: the baseline, and its control where that ran."""
         refs = [NO_INTERMEDIATE] if self.has_baseline() and task != NO_INTERMEDIATE else []
-        control = control_of(task)
+        control = control_name(task)
         return refs + ([control] if control in self.tasks else [])
 
     def valid_references(self, task: str) -> list[str]:

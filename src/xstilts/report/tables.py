@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from xstilts.attack.metrics import SKIPPED, SUCCESSFUL
-from xstilts.data.registry import NO_INTERMEDIATE, is_control
 from xstilts.report.inference import format_p
 from xstilts.report.runs import PHASES, RUN_NAME, AttackRuns, Run
 from xstilts.report.statistics import (
@@ -24,7 +23,8 @@ from xstilts.report.statistics import (
     Footnotes,
     Statistics,
 )
-from xstilts.robustness import ATTACK, AVERAGE, CLEAN, PRESERVING
+from xstilts.robustness import ATTACK, AVERAGE
+from xstilts.schema import CLEAN, FLIPPING, NO_INTERMEDIATE, PRESERVING, is_control
 
 # Published zero-shot PAWS-X test accuracy (XTREME, Hu et al. 2020, table 11), for the sanity check.
 PUBLISHED = {
@@ -93,7 +93,7 @@ def by_language(stats: Statistics, name: str, variant: str) -> str:
 # The metrics shown for a family of each kind, in column order.
 FAMILY_METRICS = {
     PRESERVING: ["accuracy", FLIP, "consistency", "drop", "robust_accuracy"],
-    "flipping": ["clean_accuracy", "accuracy", "flip_rate", "robust_accuracy"],
+    FLIPPING: ["clean_accuracy", "accuracy", "flip_rate", "robust_accuracy"],
 }
 METRIC_TITLES = {"accuracy": "accuracy", FLIP: "flip | right on clean", "consistency": "consistency (balanced)",
                  "drop": "drop", "robust_accuracy": "robust accuracy", "clean_accuracy": "clean recall (same items)",
