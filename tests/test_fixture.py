@@ -1,17 +1,32 @@
-"""The committed fixture (data/fixture) matches its generator and has the properties runs rely on."""
+"""The committed fixture (data/fixture) matches its generator (tools/fixture) and has the properties
+runs rely on."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from xstilts import fixture
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "data" / "fixture"
 
-FIXTURE = Path(__file__).resolve().parents[1] / "data" / "fixture"
+
+def _load_generator():
+    """tools/fixture/generate.py is a script outside the package: import it from its path."""
+    spec = importlib.util.spec_from_file_location("fixture_generate", ROOT / "tools" / "fixture" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+fixture = _load_generator()
 LANGS = ("en", "de", "es", "fr", "ja", "ko", "zh")
 PAWS_FILES = ["pawsx/en/train.jsonl"] + [
     f"pawsx/{lang}/{split}.jsonl" for split in ("validation", "test") for lang in LANGS
@@ -30,12 +45,13 @@ def _committed_files() -> set[str]:
 
 
 def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path: Path) -> None:
-    assert fixture.main([str(tmp_path)]) == 0
+    result = CliRunner().invoke(fixture.main, [str(tmp_path)])
+    assert result.exit_code == 0, result.output
     generated = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     assert generated == _committed_files(), "data/fixture holds other files than the generator writes"
     for rel in sorted(generated):
         assert (tmp_path / rel).read_bytes() == (FIXTURE / rel).read_bytes(), (
-            f"{rel} differs from the generator's output; run: python -m xstilts.fixture data/fixture"
+            f"{rel} differs from the generator's output; run: python tools/fixture/generate.py data/fixture"
         )
 
 
