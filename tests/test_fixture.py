@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from xstilts.schema import LANGUAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "data" / "fixture"
 
@@ -27,7 +29,7 @@ def _load_generator():
 
 
 fixture = _load_generator()
-LANGS = ("en", "de", "es", "fr", "ja", "ko", "zh")
+LANGS = LANGUAGES
 PAWS_FILES = ["pawsx/en/train.jsonl"] + [
     f"pawsx/{lang}/{split}.jsonl" for split in ("validation", "test") for lang in LANGS
 ]

@@ -19,7 +19,7 @@ from xstilts.io import read_jsonl
 
 # PAWS-X's languages, in its order: zero-shot evaluation runs on any non-empty subset (`languages`).
 LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
-LATIN_LANGUAGES = frozenset({"en", "de", "es", "fr"})
+LATIN_LANGUAGES = ("en", "de", "es", "fr")
 
 # A variant of the test set is the clean set or one perturbation family; a family either keeps the
 # gold label (preserving) or turns a paraphrase into a non-paraphrase (flipping: contrast sets).
