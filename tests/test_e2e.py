@@ -15,7 +15,7 @@ import json
 
 import pytest
 import yaml
-from workspace import dvc, set_param, stages_affected, stages_run, stages_to_run
+from workspace import dvc, git, set_param, stages_affected, stages_run, stages_to_run
 from xstilts.robustness import xtreme_accuracy
 
 pytestmark = pytest.mark.e2e
@@ -128,6 +128,34 @@ def test_checkpoints_are_safetensors_save_pretrained_dirs(offline_run):
     for model_dir in [work / "models/pretrained", work / "models/target/none-s13", work / "models/intermediate/anli-s13"]:
         assert (model_dir / "config.json").is_file() and (model_dir / "model.safetensors").is_file()
         assert not list(model_dir.glob("*.bin")) and not list(model_dir.glob("*.pt"))
+
+
+def test_final_checkpoints_are_registry_artifacts(offline_run, tmp_path):
+    """dvc.yaml's `artifacts:` name the checkpoint folders of every run; a GTO version tag (what
+    `gto register pawsx-classifiers` writes) makes `dvc artifacts get` fetch them, file for file."""
+    from dvc.repo import Repo
+
+    work, env = offline_run.path, offline_run.env
+    with Repo(str(work)) as repo:
+        declared = repo.artifacts.read()["dvc.yaml"]
+    lock = yaml.safe_load((work / "dvc.lock").read_text())
+    target_outs = sorted(out["path"] for name, stage in lock["stages"].items() if name.startswith("target@")
+                         for out in stage["outs"] if out["path"].startswith("models/"))
+    classifiers = declared["pawsx-classifiers"]
+    assert classifiers.type == "model" and classifiers.desc and "pawsx" in classifiers.labels
+    assert target_outs and all(out.startswith(classifiers.path + "/") for out in target_outs)
+    assert declared["intermediate-encoders"].path == "models/intermediate"
+
+    tag = "pawsx-classifiers@v0.0.1"
+    git("tag", "-a", tag, "-m", "Registering artifact pawsx-classifiers version 0.0.1", cwd=work, env=env)
+    try:
+        dvc("artifacts", "get", str(work), "pawsx-classifiers", "-o", str(tmp_path / "got"), cwd=tmp_path, env=env)
+    finally:
+        git("tag", "-d", tag, cwd=work, env=env)
+    got = sorted(p.relative_to(tmp_path / "got").as_posix() for p in (tmp_path / "got").rglob("*") if p.is_file())
+    want = sorted(p.relative_to(work / "models/target").as_posix()
+                  for p in (work / "models/target").rglob("*") if p.is_file())
+    assert got == want and any(name.endswith("model.safetensors") for name in got)
 
 
 def test_second_repro_does_nothing_and_status_is_clean(offline_run):
