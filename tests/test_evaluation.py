@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +23,29 @@ def test_accuracy_module_loads_by_local_path_offline(monkeypatch):
     assert metric.compute(predictions=[1, 0], references=[1, 0], normalize=False)["accuracy"] == 2
     with pytest.raises(ValueError, match="no metric module 'bleu'"):
         load_metric("bleu")
+
+
+LOAD_WITHOUT_TORCH = """
+import sys
+from xstilts.metrics import load_metric
+assert load_metric("robustness").compute(predictions=[1], references=[1], clean_predictions=[1],
+                                         clean_references=[1])["accuracy"] == 1.0
+assert "torch" not in sys.modules and "transformers" not in sys.modules, "evaluate pulled in torch"
+import transformers  # the stand-in that kept it out is gone
+from transformers import PretrainedConfig
+print("OK")
+"""
+
+
+@pytest.mark.slow
+def test_the_metric_modules_load_offline_without_torch():
+    """The score stage needs no model: loading a metric module must not import transformers' pipelines
+    (and torch) through `import evaluate` (seconds), and must leave transformers importable."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = dict(os.environ, PYTHONPATH=str(src), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    done = subprocess.run([sys.executable, "-c", LOAD_WITHOUT_TORCH], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "OK", done.stderr[-2000:]
 
 
 def test_prediction_rows_carry_expected_label_effect_and_change():

@@ -10,6 +10,7 @@ from xstilts.errors import DataError
 from xstilts.metrics import definitions as d
 from xstilts.metrics import load_metric
 from xstilts.robustness import (
+    METRICS,
     load_predictions,
     metric,
     resampling_weights,
@@ -81,6 +82,9 @@ def test_evaluate_modules_use_the_same_definitions(monkeypatch):
     assert result["conditional_flip_rate"] == pytest.approx(1 / 3) and result["balanced_consistency"] == pytest.approx(0.75)
     assert result["drop"] == pytest.approx(0.0) and result["accuracy"] == pytest.approx(0.6)
     assert load_metric("accuracy").compute(predictions=[1, 0, 1, 1], references=[1, 1, 1, 0])["accuracy"] == 0.5
+    # items predicted in three languages: only the first is predicted alike in all of them
+    crosslingual = load_metric("crosslingual").compute(predictions=[[1, 1, 1], [0, 1, 0], [1, 1, 0]])
+    assert crosslingual["consistency"] == pytest.approx(1 / 3)
 
 
 def _row(id_, lang, variant, label, predicted, expected=None, changed=True, effect="preserving"):
@@ -141,6 +145,42 @@ def test_score_run_by_hand(small_run):
     assert m["crosslingual.clean.consistency"] == pytest.approx(2 / 3)
     # noise: items changed in both languages are 1 and 3: en (0, 1) vs de (1, 0)
     assert m["crosslingual.noise.consistency"] == 0.0
+
+
+def test_score_run_takes_its_numbers_from_the_evaluate_modules(small_run):
+    """Every metric of the score stage is what the project's evaluate module returns for the items of
+    its language × variant (and the bootstrap's `metric` gives the same point value)."""
+    run = load_predictions(small_run)
+    m = score_run(run)
+    robustness, checked = load_metric("robustness"), 0
+    for v, variant in enumerate(run.variants):
+        for l, lang in enumerate(run.langs):
+            scored = run.mask[l, v]
+            module = robustness.compute(predictions=run.pred[l, v][scored], references=run.gold[l, v][scored],
+                                        clean_predictions=run.clean_pred[l, v][scored],
+                                        clean_references=run.clean_gold[l, v][scored])
+            for name, definition in METRICS[run.effects[v]].items():
+                if f"{lang}.{variant}.{name}" in m:
+                    assert m[f"{lang}.{variant}.{name}"] == round(module[definition], 6)
+                    assert m[f"{lang}.{variant}.{name}"] == round(float(metric(run, name, lang, variant)), 6)
+                    checked += 1
+    assert checked == sum(k.split(".")[0] in run.langs for k in m)  # every per-language key
+    everywhere = run.mask[:, 0].all(axis=0)
+    module = load_metric("crosslingual").compute(predictions=run.pred[:, 0, everywhere].T)
+    assert m["crosslingual.clean.consistency"] == round(module["consistency"], 6)
+
+
+def test_a_definition_changed_in_one_place_changes_stage_and_bootstrap(small_run, monkeypatch):
+    """`definitions.PAIRED` is the one definition: the evaluate module (hence the score stage) and the
+    report's bootstrap both follow a change to it."""
+    run = load_predictions(small_run)
+    before, w = score_run(run), np.ones((2, len(run.ids)), np.float32)
+    original = d.PAIRED["conditional_flip_rate"]
+    monkeypatch.setitem(d.PAIRED, "conditional_flip_rate", lambda *args: 0.5 * original(*args) + 0.25)
+    after = score_run(run)
+    assert after["en.noise.flip"] == 0.5 * before["en.noise.flip"] + 0.25  # 1.0 -> 0.75
+    assert after["en.noise.accuracy"] == before["en.noise.accuracy"]
+    assert metric(run, "flip", "en", "noise", w).tolist() == [0.75, 0.75]
 
 
 def test_score_stage_writes_metrics_and_xtreme_export(small_run, tmp_path):

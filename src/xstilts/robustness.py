@@ -17,16 +17,18 @@ its clean version. Flat keys, for `dvc metrics diff` and `dvc exp show`:
     en_gap.<variant>.accuracy            English minus the mean of the other languages
     crosslingual.<variant>.consistency   share of items predicted alike in every language
 
-Every number comes from `xstilts.metrics.definitions`, called with weights: the item mask for a
-point estimate, the mask times multinomial resampling counts for a bootstrap replicate. The same
-counts are used for every run, language and variant, so replicates are paired across runs (paired
-bootstrap) and clustered by item across languages (the average's interval accounts for an item
-being hard in every language).
+Every number comes from `xstilts.metrics.definitions`. The point estimates (`score_run`, the score
+stage) go through the project's `evaluate` modules (`xstilts.metrics.load_metric`: `robustness` per
+language × variant, `crosslingual` per variant), on the items a cell scores; the report's bootstrap
+(`metric`, `crosslingual`) calls the same definitions with weights: the item mask times multinomial
+resampling counts for a replicate. The same counts are used for every run, language and variant, so
+replicates are paired across runs (paired bootstrap) and clustered by item across languages (the
+average's interval accounts for an item being hard in every language).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,7 @@ import numpy as np
 from xstilts.errors import DataError
 from xstilts.io import atomic_dir, atomic_path, read_jsonl, write_json
 from xstilts.metrics import definitions as d
+from xstilts.metrics import load_metric
 from xstilts.schema import CLEAN, FLIPPING, LANGUAGES, PRESERVING
 
 AVERAGE = "avg"
@@ -176,112 +179,105 @@ def load_predictions(path: Path | Sequence[Path]) -> RunArrays:
                      mask, edit_rate, text_changed & present)
 
 
-# --- metrics of one language × variant, weighted ------------------------------------------------
+# --- metrics of one language × variant ----------------------------------------------------------
 
-Metric = Callable[[RunArrays, int, int, np.ndarray], np.ndarray]
+# Which metrics each kind of variant gets, as the names of their definitions (`definitions.PAIRED`,
+# the keys the `robustness` evaluate module returns); adding a metric is one entry here.
+METRICS: dict[str, dict[str, str]] = {
+    CLEAN: {"accuracy": "accuracy"},
+    PRESERVING: {"accuracy": "accuracy", "flip": "conditional_flip_rate", "consistency": "balanced_consistency",
+                 "drop": "drop", "relative_drop": "relative_drop", "robust_accuracy": "robust_accuracy"},
+    # Contrast sets: flip_rate counts flips towards the new label; clean_accuracy on the changed items
+    # (all paraphrases) is the model's recall on the pairs the edits start from.
+    FLIPPING: {"accuracy": "accuracy", "flip_rate": "directed_flip_rate", "clean_accuracy": "clean_accuracy",
+               "drop": "drop", "relative_drop": "relative_drop", "robust_accuracy": "robust_accuracy"},
+}
+# The adaptive attack (arrays from xstilts.attack.metrics): `pred` is the prediction after the attack,
+# so its accuracy is TextAttack's accuracy under attack (failed / all).
+METRICS[ATTACK] = {"success_rate": "attack_success_rate", "accuracy_under_attack": "accuracy",
+                   "clean_accuracy": "clean_accuracy"}
+# Robust accuracy of a clean pair is its accuracy; named so tables can put clean next to families.
+METRICS[CLEAN]["robust_accuracy"] = "accuracy"
 
 
 def _args(run: RunArrays, l: int, v: int) -> tuple[np.ndarray, ...]:
     return run.pred[l, v], run.gold[l, v], run.clean_pred[l, v], run.clean_gold[l, v]
 
 
-def _accuracy(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    pred, gold, _, _ = _args(run, l, v)
-    return d.accuracy(pred, gold, w)
-
-
-def _clean_accuracy(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    _, _, clean_pred, clean_gold = _args(run, l, v)
-    return d.accuracy(clean_pred, clean_gold, w)
-
-
-def _drop(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    return d.drop(_clean_accuracy(run, l, v, w), _accuracy(run, l, v, w))
-
-
-def _relative_drop(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    return d.relative_drop(_clean_accuracy(run, l, v, w), _accuracy(run, l, v, w))
-
-
-def _robust_accuracy(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    return d.robust_accuracy(*_args(run, l, v), w)
-
-
-def _consistency(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    pred, _, clean_pred, clean_gold = _args(run, l, v)
-    return d.balanced_consistency(pred, clean_pred, clean_gold, w)
-
-
-def _flip(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    return d.conditional_flip_rate(*_args(run, l, v), w)
-
-
-def _flip_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    return d.directed_flip_rate(*_args(run, l, v), w)
-
-
-def _attack_success_rate(run: RunArrays, l: int, v: int, w: np.ndarray) -> np.ndarray:
-    pred, _, clean_pred, clean_gold = _args(run, l, v)
-    return d.attack_success_rate(pred, clean_pred, clean_gold, w)
-
-
-# Which metrics each kind of variant gets; adding a metric is one entry here.
-METRICS: dict[str, dict[str, Metric]] = {
-    CLEAN: {"accuracy": _accuracy},
-    PRESERVING: {"accuracy": _accuracy, "flip": _flip, "consistency": _consistency, "drop": _drop,
-                 "relative_drop": _relative_drop, "robust_accuracy": _robust_accuracy},
-    # Contrast sets: flip_rate counts flips towards the new label; clean_accuracy on the changed items
-    # (all paraphrases) is the model's recall on the pairs the edits start from.
-    FLIPPING: {"accuracy": _accuracy, "flip_rate": _flip_rate, "clean_accuracy": _clean_accuracy, "drop": _drop,
-               "relative_drop": _relative_drop, "robust_accuracy": _robust_accuracy},
-}
-# The adaptive attack (arrays from xstilts.attack.metrics): `pred` is the prediction after the attack,
-# so its accuracy is TextAttack's accuracy under attack (failed / all).
-METRICS[ATTACK] = {"success_rate": _attack_success_rate, "accuracy_under_attack": _accuracy,
-                   "clean_accuracy": _clean_accuracy}
-# Robust accuracy of a clean pair is its accuracy; named so tables can put clean next to families.
-METRICS[CLEAN]["robust_accuracy"] = _accuracy
+def _language_mean(values: Sequence) -> np.ndarray:
+    """The `avg` pseudo-language: the plain mean over languages (of values or of replicates)."""
+    return np.mean(values, axis=0)
 
 
 def metric(run: RunArrays, name: str, lang: str, variant: str, weights: np.ndarray | None = None) -> np.ndarray:
     """`name` on `lang` (or `avg`: the mean over languages) × `variant`; with `weights` of shape
-    (B, items), B bootstrap replicates."""
+    (B, items), B bootstrap replicates (the report's; the score stage's point estimates come from
+    the `robustness` evaluate module, by the same definitions)."""
     v = run.variant_index(variant)
-    fn = METRICS[run.effects[v]][name]
+    fn = d.PAIRED[METRICS[run.effects[v]][name]]
     langs = range(len(run.langs)) if lang == AVERAGE else [run.lang_index(lang)]
     values = []
     for l in langs:
         w = run.mask[l, v] if weights is None else weights * run.mask[l, v]
-        values.append(fn(run, l, v, w))
-    return np.mean(values, axis=0)
+        values.append(fn(*_args(run, l, v), w))
+    return _language_mean(values)
+
+
+def _everywhere(run: RunArrays, v: int) -> np.ndarray:
+    """The items scored in every language (of variant `v`): those cross-lingual consistency is over."""
+    return run.mask[:, v].all(axis=0)
 
 
 def crosslingual(run: RunArrays, variant: str, weights: np.ndarray | None = None) -> np.ndarray:
     """Cross-lingual consistency over the items scored in every language."""
     v = run.variant_index(variant)
-    everywhere = run.mask[:, v].all(axis=0)
+    everywhere = _everywhere(run, v)
     w = everywhere if weights is None else weights * everywhere
     return d.crosslingual_consistency(run.pred[:, v], w)
 
 
+# --- point estimates, through the project's `evaluate` modules ------------------------------------
+
+def _cell_metrics(run: RunArrays, l: int, v: int) -> dict[str, float]:
+    """Every `definitions.PAIRED` metric of one language × variant over its scored items: one
+    `compute` call: evaluate's overhead is per call (a few ms), so not one call per metric."""
+    scored = run.mask[l, v]
+    pred, gold, clean_pred, clean_gold = (a[scored] for a in _args(run, l, v))
+    return load_metric("robustness").compute(predictions=pred, references=gold, clean_predictions=clean_pred,
+                                             clean_references=clean_gold)
+
+
+def _crosslingual_metric(run: RunArrays, v: int) -> float:
+    """`crosslingual` without weights, through the `crosslingual` evaluate module: items × languages."""
+    return load_metric("crosslingual").compute(predictions=run.pred[:, v, _everywhere(run, v)].T)["consistency"]
+
+
+def _variant_metrics(run: RunArrays, v: int) -> dict[str, float]:
+    """The flat metrics of one variant (unrounded, NaN kept), in the order of `METRICS`."""
+    variant, out = run.variants[v], {}
+    names = METRICS[run.effects[v]]
+    if variant == CLEAN:
+        names = {"accuracy": names["accuracy"]}
+    cells = {lang: _cell_metrics(run, l, v) for l, lang in enumerate(run.langs) if run.mask[l, v].any()}
+    for name, definition in names.items():
+        for lang, values in cells.items():
+            out[f"{lang}.{variant}.{name}"] = values[definition]
+        if len(cells) == len(run.langs):
+            out[f"{AVERAGE}.{variant}.{name}"] = _language_mean([values[definition] for values in cells.values()])
+    if "en" in cells and len(cells) > 1:
+        others = [out[f"{lang}.{variant}.accuracy"] for lang in cells if lang != "en"]
+        out[f"en_gap.{variant}.accuracy"] = out[f"en.{variant}.accuracy"] - float(np.mean(others))
+    if len(run.langs) > 1 and _everywhere(run, v).any():
+        out[f"crosslingual.{variant}.consistency"] = _crosslingual_metric(run, v)
+    return out
+
+
 def score_run(run: RunArrays) -> dict[str, float]:
-    """The flat metrics of one run (see the module docstring)."""
+    """The flat metrics of one run (see the module docstring), from the `evaluate` modules of
+    `xstilts.metrics`: one `robustness` call per language × variant, one `crosslingual` per variant."""
     out: dict[str, float] = {}
-    for v, variant in enumerate(run.variants):
-        names = METRICS[run.effects[v]]
-        if variant == CLEAN:
-            names = {"accuracy": names["accuracy"]}
-        scored = [lang for l, lang in enumerate(run.langs) if run.mask[l, v].any()]
-        for name in names:
-            for lang in scored:
-                out[f"{lang}.{variant}.{name}"] = metric(run, name, lang, variant)
-            if len(scored) == len(run.langs):
-                out[f"{AVERAGE}.{variant}.{name}"] = metric(run, name, AVERAGE, variant)
-        if "en" in scored and len(scored) > 1:
-            others = [out[f"{lang}.{variant}.accuracy"] for lang in scored if lang != "en"]
-            out[f"en_gap.{variant}.accuracy"] = out[f"en.{variant}.accuracy"] - float(np.mean(others))
-        if len(run.langs) > 1 and run.mask[:, v].all(axis=0).any():
-            out[f"crosslingual.{variant}.consistency"] = crosslingual(run, variant)
+    for v in range(len(run.variants)):
+        out.update(_variant_metrics(run, v))
     return {k: round(float(x), 6) for k, x in out.items() if np.isfinite(x)}
 
 

@@ -7,11 +7,17 @@ file and the bootstrap in `xstilts.robustness` both call these functions.
 Every function takes optional `weights` over items (same last axis, broadcastable): the bootstrap
 passes resampling counts, and 0 marks an item outside the set being scored.
 
+`PAIRED` names every metric of a set of perturbed items paired with their clean versions, in one
+signature: the `robustness` evaluate module returns all of them (the score stage's point estimates),
+and `xstilts.robustness.metric` picks from it for the report's bootstrap.
+
 Vocabulary: for a perturbed item, `pred`/`gold` are the prediction and reference label of the
 perturbed pair, `clean_pred`/`clean_gold` those of the same item's clean pair.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -177,3 +183,43 @@ def crosslingual_consistency(preds_by_language: np.ndarray, weights: Weights = N
     if preds.shape[-1] == 0:
         raise ValueError("a metric over zero items is undefined")
     return _mean(np.all(preds == preds[..., :1, :], axis=-2), weights)
+
+
+# (pred, gold, clean_pred, clean_gold, weights) -> value; see the module docstring.
+Paired = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Weights], np.ndarray]
+
+
+def clean_accuracy(pred: np.ndarray, gold: np.ndarray, clean_pred: np.ndarray, clean_gold: np.ndarray,
+                   weights: Weights = None) -> np.ndarray:
+    """Accuracy on the clean pairs of the items scored (for a contrast set: recall on the pairs edited)."""
+    return accuracy(clean_pred, clean_gold, weights)
+
+
+def accuracy_drop(pred: np.ndarray, gold: np.ndarray, clean_pred: np.ndarray, clean_gold: np.ndarray,
+                  weights: Weights = None) -> np.ndarray:
+    """`drop` from the same items' clean accuracy to their perturbed accuracy."""
+    return drop(accuracy(clean_pred, clean_gold, weights), accuracy(pred, gold, weights))
+
+
+def relative_accuracy_drop(pred: np.ndarray, gold: np.ndarray, clean_pred: np.ndarray, clean_gold: np.ndarray,
+                           weights: Weights = None) -> np.ndarray:
+    """`relative_drop` from the same items' clean accuracy to their perturbed accuracy."""
+    return relative_drop(accuracy(clean_pred, clean_gold, weights), accuracy(pred, gold, weights))
+
+
+# The definitions above in the `Paired` signature (the lambdas only drop arguments a metric ignores).
+PAIRED: dict[str, Paired] = {
+    "accuracy": lambda pred, gold, clean_pred, clean_gold, w=None: accuracy(pred, gold, w),
+    "clean_accuracy": clean_accuracy,
+    "drop": accuracy_drop,
+    "relative_drop": relative_accuracy_drop,
+    "robust_accuracy": robust_accuracy,
+    "conditional_flip_rate": conditional_flip_rate,
+    "balanced_consistency": lambda pred, gold, clean_pred, clean_gold, w=None: balanced_consistency(
+        pred, clean_pred, clean_gold, w),
+    "directed_flip_rate": directed_flip_rate,
+    "consistency": lambda pred, gold, clean_pred, clean_gold, w=None: consistency(pred, clean_pred, w),
+    "flip_rate": lambda pred, gold, clean_pred, clean_gold, w=None: flip_rate(pred, clean_pred, w),
+    "attack_success_rate": lambda pred, gold, clean_pred, clean_gold, w=None: attack_success_rate(
+        pred, clean_pred, clean_gold, w),
+}

@@ -9,10 +9,10 @@ import datasets
 import evaluate
 import numpy as np
 
+from xstilts.metrics import metric_info
 from xstilts.metrics.definitions import accuracy
 
 _DESCRIPTION = "Accuracy: the share of predictions equal to the reference label."
-_CITATION = ""
 _KWARGS = """
 Args:
     predictions (list of int): predicted labels.
@@ -26,14 +26,8 @@ Returns:
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS)
 class Accuracy(evaluate.Metric):
     def _info(self) -> evaluate.MetricInfo:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS,
-            features=datasets.Features(
-                {"predictions": datasets.Value("int32"), "references": datasets.Value("int32")}
-            ),
-        )
+        return metric_info(_DESCRIPTION, _KWARGS,
+                           {"predictions": datasets.Value("int32"), "references": datasets.Value("int32")})
 
     def _compute(self, predictions, references, normalize: bool = True):
         if len(predictions) != len(references):
