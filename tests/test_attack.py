@@ -22,9 +22,9 @@ from xstilts.attack.sources import SOURCES, parse_sources
 from xstilts.attack.units import pair_units
 from xstilts.errors import ParamsError
 from xstilts.metrics import definitions as d
-from xstilts.perturb.base import Edit, apply_edits
 from xstilts.perturb.family import make_example
 from xstilts.robustness import ATTACK, metric
+from xstilts.text.edits import Edit, apply_edits
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
          "mike", "oscar", "papa", "romeo", "sierra", "tango", "victor", "whiskey", "yankee", "zulu", "Quebec", "1999",

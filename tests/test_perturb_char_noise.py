@@ -10,9 +10,9 @@ import unicodedata
 import pytest
 
 from xstilts.perturb import perturb_split
-from xstilts.perturb.char_noise import FINALS, INITIALS, MEDIALS
-from xstilts.perturb.keyboards import latin_layout, neighbours
-from xstilts.perturb.scripts import HAN, HANGUL, KANA, LATIN, script_of
+from xstilts.text.keyboards import latin_layout, neighbours
+from xstilts.text.scripts import HAN, HANGUL, KANA, LATIN, script_of
+from xstilts.text.typos import FINALS, INITIALS, MEDIALS
 
 
 def noise(lang: str, s1: str, s2: str = "Zweiter Satz hier.", **params: object) -> dict:

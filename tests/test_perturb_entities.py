@@ -8,18 +8,10 @@ from __future__ import annotations
 import re
 
 from xstilts.perturb import perturb_split
-from xstilts.perturb.base import Stream
-from xstilts.perturb.entities import (
-    NAME,
-    NUMBER,
-    common_words,
-    korean_particle,
-    mentions,
-    new_number,
-    occurrences,
-    units,
-)
-from xstilts.perturb.pools import LATIN_NAMES
+from xstilts.text.entities import NAME, NUMBER, common_words, mentions, occurrences, units
+from xstilts.text.name_pools import LATIN_NAMES
+from xstilts.text.replacements import korean_particle, new_number
+from xstilts.text.stream import Stream
 
 
 def one(family: str, lang: str, s1: str, s2: str, label: int = 1, validation=None, parallel=None,

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from xstilts.perturb import perturb_split
-from xstilts.perturb.lexicon import build_lexicon, cached_lexicon, fingerprint, lexicon_for
+from xstilts.text.lexicon import build_lexicon, cached_lexicon, fingerprint, lexicon_for
 
 # A toy parallel corpus: each unit is one example (both sentences), as parallel_units makes them.
 EN_DE = [

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from xstilts.perturb import perturb_split
-from xstilts.perturb.base import Stream, apply_edits
 from xstilts.perturb.orthography import OPS, OPS_BY_LANG, diff_edits
+from xstilts.text.edits import apply_edits
+from xstilts.text.stream import Stream
 
 S = Stream("test")
 

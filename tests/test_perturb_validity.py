@@ -24,8 +24,8 @@ from xstilts.perturb.audit import (
     wilson,
 )
 from xstilts.perturb.contrast import chains
-from xstilts.perturb.entities import mentions
-from xstilts.perturb.lexicon import build_lexicon
+from xstilts.text.entities import mentions
+from xstilts.text.lexicon import build_lexicon
 
 AUDIT_DIR = Path(__file__).resolve().parents[1] / "data" / "audit"
 
@@ -249,8 +249,8 @@ def test_sample_audit_is_seeded_and_keeps_verdicts() -> None:
 
 def test_new_days_and_months_keep_their_width_without_zero_padding() -> None:
     """A day "20" became "07" ("opening on 07 September 1919"): no zero padding that was not there."""
-    from xstilts.perturb.base import Stream
-    from xstilts.perturb.entities import new_number
+    from xstilts.text.replacements import new_number
+    from xstilts.text.stream import Stream
 
     stream = Stream("days")
     for _ in range(200):

@@ -6,11 +6,11 @@
 A black-box, query-bounded greedy word-substitution attack of the TextFooler (Jin et al. 2020) / BAE
 (Garg & Ramakrishnan 2020) family, adapted to every PAWS-X language. Per test pair and language:
 
-1. **Units** (`units.py`): the words of both sentences as `xstilts.perturb.scripts.words` segments
+1. **Units** (`units.py`): the words of both sentences as `xstilts.text.scripts.words` segments
    them: letter runs for Latin scripts, janome words for Japanese, jieba words for Chinese, eojeol
    stems (particle left outside) for Korean. Every unit counts in the pair's size; a unit is
    *editable* unless it overlaps a name or number that occurs in *both* sentences
-   (`xstilts.perturb.entities`, common words from the validation split), lies in an untranslated
+   (`xstilts.text.entities`, common words from the validation split), lies in an untranslated
    marker sentence (`NS`), or is a one-character Han/kana word (mostly particles).
 2. **Importance** (`search.py`): each editable unit deleted (or replaced by the tokenizer's mask
    token, `importance: mask`), one query per unit; the drop in the probability of the gold label
@@ -28,10 +28,10 @@ A black-box, query-bounded greedy word-substitution attack of the TextFooler (Ji
    the model (every pair scored is one query, batched or not, the first prediction included).
 
 Candidate sources, all offline: `lexicon` (the word's translation in a donor language, from the
-mutual-best Dice lexicon `xstilts.perturb.lexicon` aligns on the parallel *validation* split, as
+mutual-best Dice lexicon `xstilts.text.lexicon` aligns on the parallel *validation* split, as
 the `code_mixing` family does), `embedding` (nearest neighbours of the word among the checkpoint's
 own input word embeddings, restricted to whole-word vocabulary entries of the same script set,
-`embeddings.py`) and `char_noise` (the typo operations of `xstilts.perturb.char_noise`: keyboard
+`embeddings.py`) and `char_noise` (the typo operations of `xstilts.text.typos`: keyboard
 neighbours, swaps, drops, inserts; Han/kana drops, duplicates and swaps; Korean jamo edits).
 
 **Why the edits keep the label, for both labels.** A label-1 pair is a paraphrase; a translation of

@@ -16,8 +16,9 @@ import numpy as np
 
 from xstilts.attack.metrics import FAILED, SKIPPED, SUCCESSFUL
 from xstilts.attack.units import Span, Unit, max_edits
-from xstilts.perturb.base import Edit, Stream, apply_edits, overlaps
-from xstilts.perturb.scripts import is_blank
+from xstilts.text.edits import Edit, apply_edits, overlaps
+from xstilts.text.scripts import is_blank
+from xstilts.text.stream import Stream
 
 IMPORTANCE = ("delete", "mask")
 

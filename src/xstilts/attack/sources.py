@@ -16,15 +16,17 @@ from typing import Any
 from xstilts.attack.embeddings import NeighbourIndex, same_case
 from xstilts.attack.units import CJK, LANG_SCRIPTS, Unit
 from xstilts.errors import ParamsError
-from xstilts.perturb.base import Edit, Stream, check_subset, parse_params, require
-from xstilts.perturb.char_noise import CJK_OPS, HANGUL_OPS, LATIN_OPS
-from xstilts.perturb.code_mixing import _fit, _replaceable
-from xstilts.perturb.entities import replace_edit
+from xstilts.perturb.base import check_subset, parse_params, require
 from xstilts.perturb.family import Example
-from xstilts.perturb.lexicon import Lexicon, lexicon_for, norm
 from xstilts.perturb.parallel import parallel_units
-from xstilts.perturb.scripts import HANGUL, LATIN, Token
 from xstilts.schema import LANGUAGES
+from xstilts.text.edits import Edit
+from xstilts.text.lexicon import Lexicon, lexicon_for, norm
+from xstilts.text.replacements import replace_edit
+from xstilts.text.scripts import HANGUL, LATIN, Token
+from xstilts.text.stream import Stream
+from xstilts.text.translations import fit_translation, replaceable
+from xstilts.text.typos import CJK_OPS, HANGUL_OPS, LATIN_OPS
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Source:
 @dataclass(frozen=True)
 class LexiconParams(SourceParams):
     """donors: languages to translate into (a language is never its own donor); min_count/min_dice:
-    the alignment thresholds of xstilts.perturb.lexicon (as the code_mixing family)."""
+    the alignment thresholds of xstilts.text.lexicon (as the code_mixing family)."""
 
     donors: tuple[str, ...] = ("en", "de")
     min_count: int = 3
@@ -79,8 +81,8 @@ def _prepare_lexicons(params: LexiconParams, ctx: SourceContext) -> list[Lexicon
 def _lexicon(params: LexiconParams, lexicons: list[Lexicon], unit: Unit, text: str, lang: str, key: tuple) -> list[Edit]:
     token = Token(unit.start, unit.end, unit.text)
     return [Edit(unit.sentence, f"lexicon:{lex.tgt}", unit.start, unit.end, unit.text,
-                 _fit(text, token, lex.entries[norm(unit.text)]))
-            for lex in lexicons if _replaceable(token, lang, lex)]
+                 fit_translation(text, token, lex.entries[norm(unit.text)]))
+            for lex in lexicons if replaceable(token, lang, lex)]
 
 
 # --- embedding: neighbours among the checkpoint's input word embeddings -------------------------
@@ -117,7 +119,7 @@ def _embedding(params: EmbeddingParams, index: NeighbourIndex, unit: Unit, text:
     return out
 
 
-# --- char_noise: the typo operations of the char_noise family -----------------------------------
+# --- char_noise: the typo operations of the char_noise family (xstilts.text.typos) --------------
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """What the attack may edit: the word units of a pair, and the spans it must leave alone.
 
-Units are `xstilts.perturb.scripts.words` of each sentence (letter runs for Latin scripts, janome
+Units are `xstilts.text.scripts.words` of each sentence (letter runs for Latin scripts, janome
 words for Japanese, jieba words for Chinese, Korean eojeol stems without their particle). All of
 them count in the pair's size (the denominator of the edited share); only the editable ones are
 attacked. Protected: every occurrence of a name or number found in both sentences (the mentions of
-`xstilts.perturb.entities`, with the language's common words from the validation split), so the
+`xstilts.text.entities`, with the language's common words from the validation split), so the
 attack never breaks the pair by editing what PAWS pairs share.
 """
 
@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xstilts.perturb.base import overlaps
-from xstilts.perturb.entities import mentions, occurrences
 from xstilts.perturb.parallel import is_marker
-from xstilts.perturb.scripts import HAN, HANGUL, KANA, LATIN, script_of, words
 from xstilts.schema import LATIN_LANGUAGES
+from xstilts.text.edits import overlaps
+from xstilts.text.entities import mentions, occurrences
+from xstilts.text.scripts import HAN, HANGUL, KANA, LATIN, script_of, words
 
 # The scripts a language's words are written in: an embedding neighbour must use the same set.
 LANG_SCRIPTS: dict[str, frozenset[str]] = {

@@ -1,18 +1,18 @@
-"""Core types of the perturbation library: edits, the per-example random stream, family params.
+"""Helpers every perturbation family shares: markers, sentence choice, edit counts, family params.
 
-A family never writes text directly: it returns `Edit`s (character spans of the NFC-normalised
-original sentence and their replacement) and `apply_edits` builds the perturbed sentence. So the
-edits recorded next to every variant are, by construction, exactly what changed.
+The text toolkit (`xstilts.text`) holds what families change text with: `Edit`s and `apply_edits`
+(`xstilts.text.edits`) and the per-example random stream `Stream` (`xstilts.text.stream`), keyed on
+(family, seed, lang, id) by the pipeline. This module holds what only families need: which sentence
+to edit, how many units a rate means, and the params every family has (`BaseParams`, parsed and
+checked from params.yaml).
 
-Randomness comes from `Stream`, a SHA-256 counter generator keyed on (family, seed, lang, id): a
-variant depends only on its example and the params, never on processing order or on the Python
-version (unlike `random.Random`, whose algorithms may change).
+    params = parse_params(CharNoiseParams, {"rate": 0.1}, "perturb.families.char_noise")
+    n_edits(params.rate, 12)  # -> 1
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import typing
 from collections.abc import Mapping, Sequence
@@ -20,89 +20,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from xstilts.errors import ParamsError
-
-T = TypeVar("T")
+from xstilts.text.stream import Stream
 
 # Sentences that are markers, not text: untranslated (`NS`, `ns`) or unknown (`WL`, `WORA`) rows
 # of PAWS-X. They are never perturbed and make the example not eligible.
 UNTRANSLATED_MARKERS = frozenset({"NS", "ns", "WL", "WORA"})
 
 SENTENCE_CHOICES = ("both", "first", "second", "either")
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace `before` (= original[start:end]) with `after` in sentence 1 or 2."""
-
-    sentence: int
-    op: str
-    start: int
-    end: int
-    before: str
-    after: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sentence": self.sentence,
-            "op": self.op,
-            "start": self.start,
-            "end": self.end,
-            "before": self.before,
-            "after": self.after,
-        }
-
-
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
-    """Apply non-overlapping edits (offsets into `text`); overlapping edits are a family bug."""
-    out: list[str] = []
-    pos = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start < pos or text[edit.start : edit.end] != edit.before:
-            raise AssertionError(f"bad edit {edit} for {text!r}")
-        out.append(text[pos : edit.start])
-        out.append(edit.after)
-        pos = edit.end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def overlaps(start: int, end: int, taken: Sequence[tuple[int, int]], margin: int = 0) -> bool:
-    """True when [start, end) comes within `margin` characters of a taken span."""
-    return any(start < e + margin and s < end + margin for s, e in taken)
-
-
-class Stream:
-    """Deterministic random numbers from SHA-256(key, counter); stable across Python versions."""
-
-    def __init__(self, *key: object) -> None:
-        self._key = "\x1f".join(str(k) for k in key).encode("utf-8")
-        self._counter = 0
-
-    def _next64(self) -> int:
-        digest = hashlib.sha256(self._key + b"\x1e" + str(self._counter).encode()).digest()
-        self._counter += 1
-        return int.from_bytes(digest[:8], "big")
-
-    def random(self) -> float:
-        return (self._next64() >> 11) / float(1 << 53)
-
-    def randrange(self, n: int) -> int:
-        if n <= 0:
-            raise ValueError("randrange of an empty range")
-        return self._next64() % n  # bias < n / 2**64: irrelevant here
-
-    def choice(self, seq: Sequence[T]) -> T:
-        return seq[self.randrange(len(seq))]
-
-    def shuffled(self, seq: Sequence[T]) -> list[T]:
-        items = list(seq)
-        for i in range(len(items) - 1, 0, -1):  # Fisher-Yates
-            j = self.randrange(i + 1)
-            items[i], items[j] = items[j], items[i]
-        return items
-
-    def chance(self, p: float) -> bool:
-        return self.random() < p
 
 
 def n_edits(rate: float, units: int) -> int:

@@ -1,12 +1,13 @@
 """`code_mixing`: words of a sentence replaced by their translation in another PAWS-X language
 (label-preserving).
 
-The translations come from a lexicon aligned on the parallel *validation* split (`lexicon.py`),
-never from the split being perturbed. A `rate` share of the sentence's words (at least one, among
-those the lexicon covers) is replaced. The donor language is `donor` (English by default) and
-`fallback_donor` for the donor language itself (so English sentences get German words). A Latin
-word put into Chinese or Japanese text gets spaces around it, as PAWS-X writes Latin names there
-(in Korean, particles stay attached: `Romania에`); a sentence-initial replacement is capitalised.
+The translations come from a lexicon aligned on the parallel *validation* split
+(`xstilts.text.lexicon`), never from the split being perturbed. A `rate` share of the sentence's
+words (at least one, among those the lexicon covers) is replaced. The donor language is `donor`
+(English by default) and `fallback_donor` for the donor language itself (so English sentences get
+German words). A translation is written in its place as `xstilts.text.translations` fits it: a
+Latin word put into Chinese or Japanese text gets spaces around it (in Korean, particles stay
+attached: `Romania에`); a sentence-initial replacement is capitalised.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from dataclasses import dataclass
 from xstilts.perturb.base import (
     SENTENCE_CHOICES,
     BaseParams,
-    Edit,
-    Stream,
     check_choice,
     check_rate,
     n_edits,
@@ -25,10 +24,13 @@ from xstilts.perturb.base import (
     sentences_to_edit,
 )
 from xstilts.perturb.family import Corpus, Example, Family
-from xstilts.perturb.lexicon import Lexicon, lexicon_for, norm
 from xstilts.perturb.parallel import parallel_units
-from xstilts.perturb.scripts import HANGUL, LATIN, Token, script_of, words
-from xstilts.schema import LANGUAGES, LATIN_LANGUAGES, PRESERVING
+from xstilts.schema import LANGUAGES, PRESERVING
+from xstilts.text.edits import Edit
+from xstilts.text.lexicon import Lexicon, lexicon_for, norm
+from xstilts.text.scripts import words
+from xstilts.text.stream import Stream
+from xstilts.text.translations import fit_translation, replaceable
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class CodeMixingParams(BaseParams):
     sentence: str = "either"
     # Stricter than the first version (3, 0.4), whose lexicons held mistranslations (Korean
     # "composed" -> "lyrics", Chinese "method" -> "table"). On the PAWS-X validation split, with the
-    # name filter of lexicon.py, 29-46 % of the old entries stay (ja 236 of 811 ... es 364 of 794)
+    # name filter of xstilts.text.lexicon, 29-46 % of the old entries stay (ja 236 of 811 ... es 364 of 794)
     # and 83-99 % of the test items still change (data/audit/README.md).
     min_count: int = 5
     min_dice: float = 0.5
@@ -67,39 +69,13 @@ def prepare(params: CodeMixingParams, lang: str, corpus: Corpus) -> Lexicon:
     return lexicon_for(pairs, lang, donor, params.min_count, params.min_dice)
 
 
-def _pad(neighbour: str) -> bool:
-    """A Latin word needs a space next to Han, kana, digits or Latin letters (not Hangul, where
-    particles attach to it, nor punctuation or spaces)."""
-    return neighbour.isalnum() and script_of(neighbour) != HANGUL
-
-
-def _fit(text: str, token: Token, translation: str) -> str:
-    """Capitalise at sentence start; pad a Latin word that would touch a letter or digit."""
-    if not text[: token.start].strip(" \"'„“«「(（") and translation[:1].islower() and token.text[:1].isupper():
-        translation = translation[0].upper() + translation[1:]
-    if script_of(translation[0]) == LATIN and script_of(token.text[0]) != LATIN:
-        if token.start > 0 and _pad(text[token.start - 1]):
-            translation = " " + translation
-        if token.end < len(text) and _pad(text[token.end]):
-            translation = translation + " "
-    return translation
-
-
-def _replaceable(token: Token, lang: str, lexicon: Lexicon) -> bool:
-    """Covered by the lexicon. In ja/ko/zh, Latin words are names (not code-mixing sites) and
-    one-character words are mostly particles (は, 的, 년) whose alignment is unreliable."""
-    if lang not in LATIN_LANGUAGES and (script_of(token.text[0]) == LATIN or len(token.text) < 2):
-        return False
-    return norm(token.text) in lexicon.entries
-
-
 def _mix(text: str, sent: int, lang: str, lexicon: Lexicon, rate: float, stream: Stream) -> list[Edit]:
     tokens = words(text, lang)
-    covered = [t for t in tokens if _replaceable(t, lang, lexicon)]
+    covered = [t for t in tokens if replaceable(t, lang, lexicon)]
     chosen = sorted(stream.shuffled(covered)[: min(len(covered), n_edits(rate, len(tokens)))], key=lambda t: t.start)
     edits: list[Edit] = []
     for t in chosen:
-        after = _fit(text, t, lexicon.entries[norm(t.text)])
+        after = fit_translation(text, t, lexicon.entries[norm(t.text)])
         if edits and edits[-1].end == t.start and edits[-1].after.endswith(" ") and after.startswith(" "):
             after = after[1:]  # two padded neighbours: one space between them, not two
         edits.append(Edit(sent, "translate", t.start, t.end, t.text, after))

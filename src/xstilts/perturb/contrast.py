@@ -23,27 +23,18 @@ from dataclasses import dataclass
 from xstilts.perturb.base import (
     SENTENCE_CHOICES,
     BaseParams,
-    Edit,
-    Stream,
     check_choice,
     check_subset,
-    overlaps,
     require,
     sentences_to_edit,
-)
-from xstilts.perturb.entities import (
-    NAME,
-    NUMBER,
-    Mention,
-    is_year,
-    new_number,
-    occurrences,
-    replace_edit,
-    year_shift,
 )
 from xstilts.perturb.entity_number import NameResources, entity_mentions, names_summary, needs_evidence, prepare_names
 from xstilts.perturb.family import Example, Family
 from xstilts.schema import FLIPPING
+from xstilts.text.edits import Edit, overlaps
+from xstilts.text.entities import NAME, NUMBER, Mention, occurrences
+from xstilts.text.replacements import is_year, new_number, replace_edit, year_shift
+from xstilts.text.stream import Stream
 
 # Coordinations, lists and ranges: two mentions of one kind joined by nothing but separators
 # ("X and Y", "X, Y", "1973-1974", "1990年和1995年", "1990년과 1995년", "AとB"). Swapping two members

@@ -10,9 +10,10 @@ such evidence for a katakana, Hangul or Han name (common nouns were taken for na
 Only mentions that occur in *both* sentences are candidates (replacing a name one sentence spells
 differently would break the paraphrase). A `rate` share of the distinct candidates (at least one) is
 replaced everywhere it occurs in the pair, by a name from the pool of its script and language
-(`pools.py`) or a number of the same width. The years of a pair are one unit: they all move back
-by one shift, so their order and distances are kept ("between 2005 and 2009" -> "between 1998
-and 2002"). Korean particles after a replaced noun take the form the new noun needs (을/를, ...).
+(`xstilts.text.name_pools`) or a number of the same width. The years of a pair are one unit: they
+all move back by one shift, so their order and distances are kept ("between 2005 and 2009" ->
+"between 1998 and 2002"). Korean particles after a replaced noun take the form the new noun needs
+(을/를, ...).
 """
 
 from __future__ import annotations
@@ -21,20 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from xstilts.perturb.base import BaseParams, Edit, Stream, check_rate, check_subset, n_edits, overlaps, require
-from xstilts.perturb.entities import (
-    NAME,
-    NUMBER,
-    common_words,
-    is_year,
-    Mention,
-    new_name,
-    new_number,
-    occurrences,
-    replace_edit,
-    units,
-    year_shift,
-)
+from xstilts.perturb.base import BaseParams, check_rate, check_subset, n_edits, require
 from xstilts.perturb.evidence import (
     NameEvidence,
     evidence_languages,
@@ -44,11 +32,15 @@ from xstilts.perturb.evidence import (
 )
 from xstilts.perturb.family import Corpus, Example, Family
 from xstilts.schema import PRESERVING
+from xstilts.text.edits import Edit, overlaps
+from xstilts.text.entities import NAME, NUMBER, Mention, common_words, occurrences, units
+from xstilts.text.replacements import is_year, new_name, new_number, replace_edit, year_shift
+from xstilts.text.stream import Stream
 
 
 @dataclass(frozen=True)
 class EntityNumberParams(BaseParams):
-    """rate: share of shared entities replaced; kinds: name/number; common_min_df: see entities.py."""
+    """rate: share of shared entities replaced; kinds: name/number; common_min_df: see xstilts.text.entities."""
 
     rate: float = 0.5
     kinds: tuple[str, ...] = (NAME, NUMBER)

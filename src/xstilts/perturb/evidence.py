@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from xstilts.perturb.entities import NAME, Mention, occurrences
 from xstilts.perturb.family import Corpus
 from xstilts.perturb.parallel import is_marker
-from xstilts.perturb.scripts import LATIN, script_of
+from xstilts.text.entities import NAME, Mention, occurrences
+from xstilts.text.scripts import LATIN, script_of
 
 OPENING = " \t\"'„“”«»‚‘’([{¿¡"
 

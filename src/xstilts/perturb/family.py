@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xstilts.perturb.base import BaseParams, Edit, Stream
+from xstilts.perturb.base import BaseParams
+from xstilts.text.edits import Edit
+from xstilts.text.stream import Stream
 
 
 @dataclass(frozen=True)

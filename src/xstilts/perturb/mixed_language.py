@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xstilts.perturb.base import BaseParams, Edit, Stream, check_choice, require
+from xstilts.perturb.base import BaseParams, check_choice, require
 from xstilts.perturb.family import Corpus, Example, Family
 from xstilts.perturb.parallel import is_marker
 from xstilts.schema import LANGUAGES, PRESERVING
+from xstilts.text.edits import Edit
+from xstilts.text.stream import Stream
 
 DIRECTIONS = ("lang-partner", "partner-lang", "random")
 

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from xstilts.perturb.base import (
     SENTENCE_CHOICES,
     BaseParams,
-    Edit,
-    Stream,
     check_choice,
     check_rate,
     check_subset,
@@ -38,8 +36,10 @@ from xstilts.perturb.base import (
     sentences_to_edit,
 )
 from xstilts.perturb.family import Example, Family
-from xstilts.perturb.scripts import HAN, HANGUL, KANA, LATIN, script_of
 from xstilts.schema import PRESERVING
+from xstilts.text.edits import Edit
+from xstilts.text.scripts import HAN, HANGUL, KANA, LATIN, script_of
+from xstilts.text.stream import Stream
 
 # An op: (text, lang, rate, stream) -> new text (== text when the op does not apply).
 Op = Callable[[str, str, float, Stream], str]

@@ -4,6 +4,8 @@ Latin layouts per language (QWERTZ for German, AZERTY for French, Spanish QWERTY
 QWERTY otherwise) and the Korean 2-set (Dubeolsik) layout for jamo substitutions.
 Neighbours are the keys left/right on the same row and the two nearest keys on the rows above and
 below (rows are staggered by about half a key).
+
+    neighbours(latin_layout("de"))["z"]  # -> "tugh": the keys around z on a German (QWERTZ) keyboard
 """
 
 from __future__ import annotations

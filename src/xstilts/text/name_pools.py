@@ -3,6 +3,8 @@
 Hand-written rather than generated (e.g. with faker) so that the variants cannot change with a
 dependency's version. Pools are keyed by script (and by language for Latin script, so that a German
 sentence gets German names); Latin names inside ja/ko/zh text use the English pool.
+
+    latin_pool("de")[:2]  # -> ("Altenburg", "Bachmann");  KATAKANA_NAMES, HAN_NAMES, HANGUL_NAMES
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Tokens carry character offsets into the text so that families can turn them into
 Latin-script languages split on letters; Japanese uses janome and Chinese jieba (both ship their
 dictionaries in the wheel: nothing is downloaded); Korean splits eojeol at script changes and
 separates a trailing case particle, so that `루마니아에` gives the stem `루마니아` (+ `에`).
+
+    script_of("강")                 # -> HANGUL
+    words("Der Fluss ist lang.", "de")  # -> (Token(0, 3, "Der"), Token(4, 9, "Fluss"), ...)
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""Bilingual word lexicons built offline from parallel sentences (for `code_mixing`).
+"""Bilingual word lexicons built offline from parallel sentences (the `code_mixing` family, the
+attack's `lexicon` source; `xstilts.text.translations` puts an entry into a sentence).
 
 PAWS-X validation pairs share ids across languages, so example i of language A and example i of
 language B are translations. For every word pair (x, y) we count the parallel units (one per
-example: both its sentences, see `parallel.parallel_units`) that contain both and score them by the
-Dice coefficient 2·c(x,y) / (c(x) + c(y)); x -> y enters the lexicon when y
+example: both its sentences, see `xstilts.perturb.parallel.parallel_units`) that contain both and
+score them by the Dice coefficient 2·c(x,y) / (c(x) + c(y)); x -> y enters the lexicon when y
 is x's best match *and* x is y's best match (mutual best), with c(x,y) >= min_count and
 Dice >= min_dice. Words are matched case-insensitively; the translation keeps its most frequent
 spelling (German nouns stay capitalised). Pairs of identical words (names, shared loanwords) help
@@ -19,6 +20,9 @@ aligned to some other word: `bought`).
 
 Only the validation split is used: never the split being perturbed and evaluated.
 `lexicon_for` memoises by a fingerprint of the input; `cached_lexicon` adds an on-disk JSON cache.
+
+    lexicon = lexicon_for(parallel_units(validation["de"], validation["en"]), "de", "en", 5, 0.5)
+    lexicon.entries.get("fluss")  # -> "river"
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.io import write_json
-from xstilts.perturb.scripts import words
+from xstilts.text.scripts import words
 
 VERSION = 2  # bump when the algorithm changes: it is part of the fingerprint
 
