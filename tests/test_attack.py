@@ -22,7 +22,7 @@ from xstilts.attack.sources import SOURCES, parse_sources
 from xstilts.attack.units import pair_units
 from xstilts.errors import ParamsError
 from xstilts.metrics import definitions as d
-from xstilts.perturb.family import make_example
+from xstilts.text.pairs import make_example
 from xstilts.robustness import ATTACK, metric
 from xstilts.text.edits import Edit, apply_edits
 

@@ -49,11 +49,11 @@ from xstilts.modeling import (
     make_accelerator,
     softmax,
 )
-from xstilts.perturb.family import Example, make_example
 from xstilts.perturb.pipeline import check_languages
 from xstilts.sampling import subsample
 from xstilts.schema import prepared_file, read_prepared
 from xstilts.text.entities import common_words
+from xstilts.text.pairs import Example, make_example
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,10 @@ from xstilts.attack.embeddings import NeighbourIndex, same_case
 from xstilts.attack.units import CJK, LANG_SCRIPTS, Unit
 from xstilts.errors import ParamsError
 from xstilts.perturb.base import check_subset, parse_params, require
-from xstilts.perturb.family import Example
-from xstilts.perturb.parallel import parallel_units
 from xstilts.schema import LANGUAGES
 from xstilts.text.edits import Edit
 from xstilts.text.lexicon import Lexicon, lexicon_for, norm
+from xstilts.text.pairs import Example, parallel_units
 from xstilts.text.replacements import replace_edit
 from xstilts.text.scripts import HANGUL, LATIN, Token
 from xstilts.text.stream import Stream

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xstilts.perturb.parallel import is_marker
 from xstilts.schema import LATIN_LANGUAGES
 from xstilts.text.edits import overlaps
 from xstilts.text.entities import mentions, occurrences
+from xstilts.text.pairs import is_marker
 from xstilts.text.scripts import HAN, HANGUL, KANA, LATIN, script_of, words
 
 # The scripts a language's words are written in: an embedding neighbour must use the same set.

@@ -24,8 +24,6 @@ from xstilts.text.stream import Stream
 
 # Sentences that are markers, not text: untranslated (`NS`, `ns`) or unknown (`WL`, `WORA`) rows
 # of PAWS-X. They are never perturbed and make the example not eligible.
-UNTRANSLATED_MARKERS = frozenset({"NS", "ns", "WL", "WORA"})
-
 SENTENCE_CHOICES = ("both", "first", "second", "either")
 
 

@@ -28,9 +28,10 @@ from xstilts.perturb.base import (
     require,
     sentences_to_edit,
 )
-from xstilts.perturb.family import Example, Family
+from xstilts.perturb.family import Family
 from xstilts.schema import PRESERVING
 from xstilts.text.edits import Edit, overlaps
+from xstilts.text.pairs import Example
 from xstilts.text.scripts import HAN, HANGUL, KANA, LATIN, Token, clusters, latin_words, script_of, script_runs
 from xstilts.text.stream import Stream
 from xstilts.text.typos import CJK_OPS, HANGUL_OPS, LATIN_OPS, Op

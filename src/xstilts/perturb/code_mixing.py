@@ -23,11 +23,11 @@ from xstilts.perturb.base import (
     require,
     sentences_to_edit,
 )
-from xstilts.perturb.family import Corpus, Example, Family
-from xstilts.perturb.parallel import parallel_units
+from xstilts.perturb.family import Corpus, Family
 from xstilts.schema import LANGUAGES, PRESERVING
 from xstilts.text.edits import Edit
 from xstilts.text.lexicon import Lexicon, lexicon_for, norm
+from xstilts.text.pairs import Example, parallel_units
 from xstilts.text.scripts import words
 from xstilts.text.stream import Stream
 from xstilts.text.translations import fit_translation, replaceable

@@ -29,10 +29,11 @@ from xstilts.perturb.base import (
     sentences_to_edit,
 )
 from xstilts.perturb.entity_number import NameResources, entity_mentions, names_summary, needs_evidence, prepare_names
-from xstilts.perturb.family import Example, Family
+from xstilts.perturb.family import Family
 from xstilts.schema import FLIPPING
 from xstilts.text.edits import Edit, overlaps
 from xstilts.text.entities import NAME, NUMBER, Mention, occurrences
+from xstilts.text.pairs import Example
 from xstilts.text.replacements import is_year, new_number, replace_edit, year_shift
 from xstilts.text.stream import Stream
 

@@ -30,10 +30,11 @@ from xstilts.perturb.evidence import (
     prepare_evidence,
     verified_names,
 )
-from xstilts.perturb.family import Corpus, Example, Family
+from xstilts.perturb.family import Corpus, Family
 from xstilts.schema import PRESERVING
 from xstilts.text.edits import Edit, overlaps
 from xstilts.text.entities import NAME, NUMBER, Mention, common_words, occurrences, units
+from xstilts.text.pairs import Example
 from xstilts.text.replacements import is_year, new_name, new_number, replace_edit, year_shift
 from xstilts.text.stream import Stream
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from xstilts.perturb.family import Corpus
-from xstilts.perturb.parallel import is_marker
+from xstilts.text.pairs import is_marker
 from xstilts.text.entities import NAME, Mention, occurrences
 from xstilts.text.scripts import LATIN, script_of
 

@@ -8,33 +8,14 @@ know nothing family-specific. `apply(params, example, resources, stream)` return
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from xstilts.perturb.base import BaseParams
 from xstilts.text.edits import Edit
+from xstilts.text.pairs import Example
 from xstilts.text.stream import Stream
-
-
-@dataclass(frozen=True)
-class Example:
-    """One NFC-normalised sentence pair in one language."""
-
-    id: str
-    lang: str
-    sentence1: str
-    sentence2: str
-    label: int
-
-    def sentence(self, n: int) -> str:
-        return self.sentence1 if n == 1 else self.sentence2
-
-
-def make_example(lang: str, row: Mapping[str, Any]) -> Example:
-    nfc = lambda s: unicodedata.normalize("NFC", s)  # noqa: E731 - one-liner helper
-    return Example(str(row["id"]), lang, nfc(row["sentence1"]), nfc(row["sentence2"]), int(row["label"]))
 
 
 @dataclass(frozen=True)

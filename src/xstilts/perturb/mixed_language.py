@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xstilts.perturb.base import BaseParams, check_choice, require
-from xstilts.perturb.family import Corpus, Example, Family
-from xstilts.perturb.parallel import is_marker
+from xstilts.perturb.family import Corpus, Family
 from xstilts.schema import LANGUAGES, PRESERVING
 from xstilts.text.edits import Edit
+from xstilts.text.pairs import Example, is_marker
 from xstilts.text.stream import Stream
 
 DIRECTIONS = ("lang-partner", "partner-lang", "random")

@@ -35,9 +35,10 @@ from xstilts.perturb.base import (
     require,
     sentences_to_edit,
 )
-from xstilts.perturb.family import Example, Family
+from xstilts.perturb.family import Family
 from xstilts.schema import PRESERVING
 from xstilts.text.edits import Edit
+from xstilts.text.pairs import Example
 from xstilts.text.scripts import HAN, HANGUL, KANA, LATIN, script_of
 from xstilts.text.stream import Stream
 

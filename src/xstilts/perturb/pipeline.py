@@ -17,11 +17,11 @@ from typing import Any
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.io import atomic_dir, write_json, write_jsonl
 from xstilts.perturb.base import BaseParams, params_dict, parse_params
-from xstilts.perturb.family import Corpus, Example, Family, make_example
-from xstilts.perturb.parallel import is_marker
+from xstilts.perturb.family import Corpus, Family
 from xstilts.perturb.registry import FAMILIES
 from xstilts.schema import FLIPPING, LANGUAGES, check_prepared_row, prepared_file, read_prepared
 from xstilts.text.edits import Edit, apply_edits
+from xstilts.text.pairs import Example, is_marker, make_example
 from xstilts.text.scripts import is_blank
 from xstilts.text.stream import Stream
 

@@ -3,7 +3,7 @@ attack's `lexicon` source; `xstilts.text.translations` puts an entry into a sent
 
 PAWS-X validation pairs share ids across languages, so example i of language A and example i of
 language B are translations. For every word pair (x, y) we count the parallel units (one per
-example: both its sentences, see `xstilts.perturb.parallel.parallel_units`) that contain both and
+example: both its sentences, see `xstilts.text.pairs.parallel_units`) that contain both and
 score them by the Dice coefficient 2·c(x,y) / (c(x) + c(y)); x -> y enters the lexicon when y
 is x's best match *and* x is y's best match (mutual best), with c(x,y) >= min_count and
 Dice >= min_dice. Words are matched case-insensitively; the translation keeps its most frequent
