@@ -19,6 +19,7 @@ import platform
 import sys
 import tempfile
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -27,10 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from throughput import fresh_accelerate_state  # noqa: E402
 
+from xstilts.config import Params, TrainConfig  # noqa: E402
 from xstilts.modeling import cpu_description, native_bf16  # noqa: E402
-from xstilts.params import load_params, section, task_overrides_key  # noqa: E402
+from xstilts.params import read_params  # noqa: E402
 from xstilts.phases import run_intermediate, run_target  # noqa: E402
-from xstilts.training import TRAINING_LOG, TrainConfig  # noqa: E402
+from xstilts.training import TRAINING_LOG  # noqa: E402
 
 
 def _phase_facts(checkpoint: Path) -> dict:
@@ -40,22 +42,21 @@ def _phase_facts(checkpoint: Path) -> dict:
     return facts
 
 
-def chain(params: dict, task: str, seed: int, precision: str, work: Path, prepared: Path, pretrained: Path) -> dict:
+def chain(params: Params, task: str, seed: int, precision: str, work: Path, prepared: Path, pretrained: Path) -> dict:
     """One task's chain at one seed: intermediate (unless `none`) then target."""
-    def cfg(key: str, *more: str) -> TrainConfig:
-        base = section(TrainConfig, params, key, *more)
-        return TrainConfig(**{**base.__dict__, "mixed_precision": precision})
+    def cfg(train: TrainConfig) -> TrainConfig:
+        return replace(train, mixed_precision=precision)
 
     out: dict = {"task": task, "seed": seed, "precision": precision}
     inter_dir = work / f"intermediate-{task}-s{seed}-{precision}"
     fresh_accelerate_state()
-    result = run_intermediate(prepared / task, pretrained, cfg("intermediate.train", task_overrides_key(task, "train")),
+    result = run_intermediate(prepared / task, pretrained, cfg(params.intermediate.train_for(task)),
                               seed, inter_dir)
     if result is not None:
         out["intermediate"] = _phase_facts(inter_dir)
     fresh_accelerate_state()
     target_dir = work / f"target-{task}-s{seed}-{precision}"
-    run_target(prepared / "pawsx", inter_dir, cfg("target.train"), seed, target_dir)
+    run_target(prepared / "pawsx", inter_dir, cfg(params.target.train), seed, target_dir)
     out["target"] = _phase_facts(target_dir)
     return out
 
@@ -86,10 +87,10 @@ def table(res: dict) -> str:
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None)
 def main(seeds: str, precisions: tuple[str, ...], params_path: str, prepared: Path, pretrained: Path,
          json_path: Path | None) -> None:
-    params = load_params(params_path)
-    tasks = params["intermediate"]["tasks"]
+    params = read_params(params_path, ["intermediate", "target.train"])
+    tasks = params.intermediate.tasks
     res: dict = {"machine": {**cpu_description(), "python": platform.python_version(), "native_bf16": native_bf16()},
-                 "target_train": params["target"]["train"], "intermediate_train": params["intermediate"]["train"],
+                 "target_train": asdict(params.target.train), "intermediate_train": asdict(params.intermediate.train),
                  "chains": []}
     for precision in precisions:
         if precision == "bf16" and not native_bf16():

@@ -55,10 +55,11 @@ from throughput import (  # noqa: E402  (the sibling bench's helpers: one defini
 )
 
 import xstilts.training as training  # noqa: E402
+from xstilts.config import TrainConfig  # noqa: E402
 from xstilts.evaluation import load_eval_sets, predict_sets, reference_label  # noqa: E402
 from xstilts.modeling import PairCollator, encode_pairs, load_classifier, load_tokenizer  # noqa: E402
-from xstilts.params import load_params, lookup  # noqa: E402
-from xstilts.training import TrainConfig, train_classifier  # noqa: E402
+from xstilts.params import read_params  # noqa: E402
+from xstilts.training import train_classifier  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -267,8 +268,7 @@ def table(res: dict) -> str:
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None)
 def main(prepared, model_dir, params_path, speed_examples, train_examples, val_examples, epochs, learning_rate,
          with_accuracy, with_speed, test_examples, eval_model, eval_examples, seed, json_path):
-    params = load_params(params_path)
-    cfg = TrainConfig(**lookup(params, "target.train"))
+    cfg = read_params(params_path, ["target.train"]).target.train
     cfg = replace(cfg, epochs=epochs, evals_per_epoch=1,
                   learning_rate=learning_rate if learning_rate is not None else cfg.learning_rate)
     train_rows = read_rows(prepared / "train" / "en.jsonl", max(speed_examples, train_examples))

@@ -23,6 +23,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -32,13 +33,13 @@ from torch.profiler import ProfilerActivity, profile
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from throughput import fresh_accelerate_state, matmul_flops, non_embedding_params, read_rows  # noqa: E402
 
+from xstilts.config import TrainConfig  # noqa: E402
 from xstilts.evaluation import predict_logits  # noqa: E402
 from xstilts.modeling import make_accelerator, sorted_loader  # noqa: E402
-from xstilts.params import load_params, section  # noqa: E402
+from xstilts.params import read_params  # noqa: E402
 from xstilts.schema import LANGUAGES  # noqa: E402
 from xstilts.tokencache import encode_pairs_cached  # noqa: E402
 from xstilts.training import (  # noqa: E402
-    TrainConfig,
     _fresh_classifier,
     _optimizer,
     _scheduler,
@@ -159,9 +160,9 @@ def report(res: dict) -> str:
 @click.option("--eval-examples", type=int, default=150, show_default=True, help="test pairs per language")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None)
 def main(prepared, model_dir, params_path, batch_size, warmup, steps, eval_examples, json_path):
-    cfg = section(TrainConfig, load_params(params_path), "target.train")
+    cfg = read_params(params_path, ["target.train"]).target.train
     if batch_size:
-        cfg = TrainConfig(**{**cfg.__dict__, "batch_size": batch_size})
+        cfg = replace(cfg, batch_size=batch_size)
     train_rows = read_rows(prepared / "train" / "en.jsonl", 0)
     needed = (warmup + steps) * cfg.batch_size
     train_rows = (train_rows * (needed // len(train_rows) + 1))[: max(needed, len(train_rows))]

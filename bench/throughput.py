@@ -48,12 +48,13 @@ import click
 import numpy as np
 import torch
 
+from xstilts.config import TrainConfig
 from xstilts.evaluation import EvalSet, predict_sets
 from xstilts.io import read_jsonl
 from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer, resolve_mixed_precision
-from xstilts.params import load_params, lookup
+from xstilts.params import read_params
 from xstilts.schema import LANGUAGES
-from xstilts.training import TrainConfig, train_classifier
+from xstilts.training import train_classifier
 
 LABELS = ("not_paraphrase", "paraphrase")
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,7 +238,7 @@ def perturb_bench(families: dict, prepared: Path | None, languages: Sequence[str
         else:
             test, val = test_by_lang, validation_by_lang
         t = time.perf_counter()
-        run = run_family(name, raw, test, val, languages)
+        run = run_family(name, parsed, test, val, languages)
         seconds = time.perf_counter() - t
         pairs = sum(len(v) for v in run.records.values())
         out[name] = {"pairs": pairs, "seconds": seconds, "pairs_per_s": pairs / seconds,
@@ -347,10 +348,6 @@ def table(res: dict) -> str:
     return "\n".join(lines)
 
 
-def family_settings(params_path: Path) -> dict:
-    return {name: (raw or {}) for name, raw in lookup(load_params(params_path), "perturb.families").items()}
-
-
 @click.command()
 @click.option("--prepared", type=click.Path(path_type=Path, exists=True), default=ROOT / "data/prepared/pawsx",
               show_default=True, help="prepared PAWS-X: {train,validation,test}/<lang>.jsonl")
@@ -378,8 +375,8 @@ def main(prepared, model_dir, params_path, train_examples, val_examples, batch_s
     if quick:
         train_examples, val_examples, max_length, eval_examples = 32, 8, 64, 8
     torch.manual_seed(seed)
-    params = load_params(params_path)
-    cfg = replace(TrainConfig(**lookup(params, "target.train")), epochs=epochs, batch_size=batch_size,
+    params = read_params(params_path, ["languages", "target.train", "eval", "perturb.families"])
+    cfg = replace(params.target.train, epochs=epochs, batch_size=batch_size,
                   max_length=max_length, evals_per_epoch=1, save_dtype="float32")
     res: dict = {"config": {**asdict(cfg), "seed": seed, "model": str(model_dir), "prepared": str(prepared),
                             "torch_threads": torch.get_num_threads()}}
@@ -395,13 +392,12 @@ def main(prepared, model_dir, params_path, train_examples, val_examples, batch_s
             checkpoint = eval_model or checkpoint
             if checkpoint is None:
                 raise click.UsageError("evaluation needs --eval-model or the checkpoint trained in (a)")
-            ev = lookup(params, "eval")
             sets = [EvalSet(lang, "clean", "clean", read_rows(prepared / "test" / f"{lang}.jsonl", eval_examples))
                     for lang in LANGUAGES]
-            res["evaluation"] = eval_bench(checkpoint, sets, ev["batch_size"], ev["mixed_precision"],
+            res["evaluation"] = eval_bench(checkpoint, sets, params.eval.batch_size, params.eval.mixed_precision,
                                            eval_baseline_batch, max_length)
     if "perturbation" not in skip:
-        res["perturbation"] = perturb_bench(family_settings(params_path), prepared, list(lookup(params, "languages")))
+        res["perturbation"] = perturb_bench(params.perturb.families, prepared, params.languages)
     if "dvc" not in skip:
         res["dvc"] = dvc_bench(project)
     if "tokenization" not in skip:

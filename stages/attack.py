@@ -12,9 +12,12 @@ from pathlib import Path
 
 import click
 
-from xstilts.attack.run import AttackConfig, run_attack
-from xstilts.errors import ParamsError, cli_errors
-from xstilts.params import load_params, lookup, section
+from xstilts.attack.run import run_attack
+from xstilts.attack.sources import parse_sources
+from xstilts.errors import cli_errors
+from xstilts.params import read_params
+
+PARAMS = ("languages", "attack", "target.train.max_length")  # dvc.yaml's `params:` of this stage
 
 
 @click.command()
@@ -25,12 +28,10 @@ from xstilts.params import load_params, lookup, section
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
 def main(model: Path, prepared: Path, results_path: Path, metrics_path: Path, params_path: str) -> None:
-    params = load_params(params_path)
-    cfg = section(AttackConfig, params, "attack")
-    max_length = lookup(params, "target.train.max_length")
-    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
-        raise ParamsError("target.train.max_length", f"expected a positive integer, got {max_length!r}")
-    metrics = run_attack(model, prepared, lookup(params, "languages"), cfg, max_length, results_path, metrics_path)
+    params = read_params(params_path, PARAMS)
+    sources = parse_sources(params.attack.sources, "attack.sources")  # each source's own params class
+    metrics = run_attack(model, prepared, params.languages, params.attack, sources, params.target.train.max_length,
+                         results_path, metrics_path)
     click.echo(f"attack: success rate {metrics.get('avg.attack.success_rate', float('nan')):.3f} (avg) "
                f"-> {results_path}, {metrics_path}")
 

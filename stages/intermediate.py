@@ -13,9 +13,11 @@ from pathlib import Path
 import click
 
 from xstilts.errors import cli_errors
-from xstilts.params import load_params, section, task_overrides_key
+from xstilts.params import read_params
 from xstilts.phases import run_intermediate
-from xstilts.training import TrainConfig
+
+# dvc.yaml's `params:` of this stage: the shared settings and this task's own.
+PARAMS = ("intermediate.train", "intermediate.overrides.{task}.train")
 
 
 @click.command()
@@ -28,7 +30,8 @@ from xstilts.training import TrainConfig
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
 def main(task: str, seed: int, prepared: Path, pretrained: Path, out: Path, logs: Path | None, params_path: str) -> None:
-    cfg = section(TrainConfig, load_params(params_path), "intermediate.train", task_overrides_key(task, "train"))
+    params = read_params(params_path, [key.format(task=task) for key in PARAMS])
+    cfg = params.intermediate.train_for(task)
     result = run_intermediate(prepared, pretrained, cfg, seed, out, logs)
     if result is None:
         click.echo(f"no intermediate training; {out} points at {pretrained}")

@@ -3,7 +3,7 @@
     python stages/perturb.py --family char_noise --params params.yaml \
         --prepared data/prepared/pawsx --out data/variants/char_noise
 
-Reads `languages` and `perturb.families.<family>` from params.yaml, the prepared
+Reads `languages` and `perturb.families.<family>` (`{}` or null for the defaults), the prepared
 `<prepared>/{test,validation}/<lang>.jsonl`, and writes `<out>/<lang>.jsonl` + `<out>/quality.json`
 (code_mixing also writes `<out>/lexicons/`). All logic is in `xstilts.perturb`.
 """
@@ -15,7 +15,10 @@ from pathlib import Path
 import click
 
 from xstilts.errors import cli_errors
-from xstilts.perturb.stage import run_stage
+from xstilts.params import read_params
+from xstilts.perturb.pipeline import family_params, get_family, write_family
+
+PARAMS = ("languages", "perturb.families.{family}")  # dvc.yaml's `params:` of this stage
 
 
 @click.command()
@@ -27,7 +30,9 @@ from xstilts.perturb.stage import run_stage
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output family directory.")
 @cli_errors
 def main(family: str, params_path: Path, prepared: Path, out: Path) -> None:
-    run_stage(family, params_path, prepared, out)
+    fam = get_family(family)  # an unknown family fails before anything is read
+    params = read_params(params_path, [key.format(family=family) for key in PARAMS])
+    write_family(family, family_params(fam, params.perturb.families[family]), prepared, out, params.languages)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import click
 
-from xstilts.errors import ParamsError, cli_errors
-from xstilts.evaluation import EvalConfig, predict_run
-from xstilts.params import language_list, load_params, lookup, section
+from xstilts.errors import cli_errors
+from xstilts.evaluation import predict_run
+from xstilts.params import read_params
+
+PARAMS = ("languages", "eval", "target.train.max_length")  # dvc.yaml's `params:` of this stage
 
 
 @click.command()
@@ -28,12 +30,8 @@ from xstilts.params import language_list, load_params, lookup, section
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
 def main(model: Path, clean: Path, variants: Path, variant: str, predictions_path: Path, params_path: str) -> None:
-    params = load_params(params_path)
-    languages = language_list(params)
-    max_length = lookup(params, "target.train.max_length")
-    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
-        raise ParamsError("target.train.max_length", f"expected a positive integer, got {max_length!r}")
-    n = predict_run(model, clean, variants, languages, section(EvalConfig, params, "eval"), max_length,
+    params = read_params(params_path, PARAMS)
+    n = predict_run(model, clean, variants, params.languages, params.eval, params.target.train.max_length,
                     predictions_path, [variant])
     click.echo(f"{n} predictions -> {predictions_path}")
 

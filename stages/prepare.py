@@ -12,9 +12,17 @@ from pathlib import Path
 
 import click
 
-from xstilts.data.prepare import prepare_from_params, write_prepared
+from xstilts.data.prepare import check_task, prepare, write_prepared
 from xstilts.errors import cli_errors
-from xstilts.params import load_params
+from xstilts.params import read_params
+
+# dvc.yaml's `params:` of each prepare stage: the target task is per language, an intermediate task
+# English only, with its own overrides merged over the shared `intermediate.data`.
+PARAMS = {
+    "target": ("languages", "data.source", "data.local_dir", "data.seed", "target.data"),
+    "intermediate": ("data.source", "data.local_dir", "data.seed", "intermediate.data",
+                     "intermediate.overrides.{task}.data"),
+}
 
 
 @click.command()
@@ -24,7 +32,13 @@ from xstilts.params import load_params
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
 def main(task: str, role: str, out: Path, params_path: str) -> None:
-    splits, manifest = prepare_from_params(load_params(params_path), task, role)
+    if role == "intermediate":
+        check_task(task)
+    params = read_params(params_path, [key.format(task=task) for key in PARAMS[role]])
+    if role == "target":
+        splits, manifest = prepare(task, role, params.data, params.target.data, params.languages)
+    else:
+        splits, manifest = prepare(task, role, params.data, params.intermediate.data_for(task), ["en"])
     write_prepared(splits, manifest, out)
     counts = {s: sum(len(r) for r in by.values()) for s, by in splits.items()}
     click.echo(f"prepared {task} ({manifest.get('source', '-')}): {counts} -> {out}")

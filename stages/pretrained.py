@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from xstilts.errors import cli_errors
-from xstilts.params import load_params, lookup
+from xstilts.params import read_params
 from xstilts.pretrained import materialise_pretrained
+
+PARAMS = ("model.name",)  # dvc.yaml's `params:` of this stage
 
 
 @click.command()
@@ -17,7 +19,7 @@ from xstilts.pretrained import materialise_pretrained
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
 def main(out: Path, params_path: str) -> None:
-    name = lookup(load_params(params_path), "model.name")
+    name = read_params(params_path, PARAMS).model.name
     materialise_pretrained(name, out)
     click.echo(f"pretrained encoder {name} -> {out}")
 

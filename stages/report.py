@@ -13,12 +13,15 @@ from pathlib import Path
 import click
 
 from xstilts.errors import ParamsError, cli_errors
-from xstilts.params import load_params, mapping_at, section
-from xstilts.report import ReportConfig, describe_setup, selected_runs, write_report
+from xstilts.params import read_params
+from xstilts.report import describe_setup, selected_runs, write_report
 from xstilts.schema import CLEAN
 from xstilts.validity import read_audits, validity
 
 NOTES_DIR = Path("reports/notes")
+# dvc.yaml's `params:` of this stage, `report` first (its own settings fail first).
+PARAMS = ("report", "seeds", "model.name", "data.source", "data.local_dir", "eval.max_examples", "intermediate",
+          "target", "perturb.families", "attack")
 
 
 @click.command()
@@ -33,17 +36,17 @@ NOTES_DIR = Path("reports/notes")
 @cli_errors
 def main(predictions_dir: Path, logs_dir: Path | None, attacks_dir: Path | None, audit_dir: Path, out: Path,
          params_path: str) -> None:
-    params = load_params(params_path)
-    cfg = section(ReportConfig, params, "report")
+    params = read_params(params_path, PARAMS)
+    cfg = params.report
     notes = Path(cfg.notes) if cfg.notes else None
     if notes is not None and (notes.parent != NOTES_DIR or not notes.is_file()):
         raise ParamsError("report.notes", f"{notes}: expected a file in {NOTES_DIR}/ (a dependency of the stage)")
     # The runs and variants params select, not whatever an earlier configuration left in predictions/.
-    variants = [CLEAN, *mapping_at(params, "perturb.families")]
+    variants = [CLEAN, *params.perturb.families]
     audits = sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []
     validity_stats = validity(read_audits(audits)) if audits else None
     report = write_report(predictions_dir, out, cfg, logs_dir, describe_setup(params), notes,
-                          selected_runs(params), variants, attacks_dir, validity_stats)
+                          selected_runs(params.intermediate.tasks, params.seeds), variants, attacks_dir, validity_stats)
     click.echo(f"report -> {report}")
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 import click
 
 from xstilts.errors import cli_errors
-from xstilts.params import load_params, mapping_at
+from xstilts.params import read_params
 from xstilts.robustness import prediction_files, score_predictions
 from xstilts.schema import CLEAN
+
+PARAMS = ("perturb.families",)  # dvc.yaml's `params:` of this stage
 
 
 @click.command()
@@ -25,7 +27,7 @@ from xstilts.schema import CLEAN
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
 def main(predictions: Path, metrics_path: Path, export_dir: Path | None, params_path: str) -> None:
-    families = mapping_at(load_params(params_path), "perturb.families")
+    families = read_params(params_path, PARAMS).perturb.families
     metrics = score_predictions(prediction_files(predictions, [CLEAN, *families]), metrics_path, export_dir)
     click.echo(f"{len(metrics)} metrics -> {metrics_path}; clean average accuracy "
                f"{metrics.get('avg.clean.accuracy', float('nan')):.4f}")

@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 
 from xstilts.errors import cli_errors
-from xstilts.params import load_params, section
+from xstilts.params import read_params
 from xstilts.phases import run_target
-from xstilts.training import TrainConfig
+
+PARAMS = ("target.train",)  # dvc.yaml's `params:` of this stage
 
 
 @click.command()
@@ -25,7 +26,7 @@ from xstilts.training import TrainConfig
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @cli_errors
 def main(seed: int, prepared: Path, intermediate: Path, out: Path, logs: Path | None, params_path: str) -> None:
-    cfg = section(TrainConfig, load_params(params_path), "target.train")
+    cfg = read_params(params_path, PARAMS).target.train
     result = run_target(prepared, intermediate, cfg, seed, out, logs)
     click.echo(f"best English validation accuracy {result.best_validation_accuracy:.4f} "
                f"(step {result.best_step}, {result.seconds:.0f} s) -> {out}")

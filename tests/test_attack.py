@@ -16,10 +16,11 @@ from click.testing import CliRunner
 from tiny_model import make_tiny_encoder
 
 from xstilts.attack.metrics import attack_arrays, attack_metrics
-from xstilts.attack.run import AttackConfig, PairScorer, attack_language, drive
+from xstilts.attack.run import PairScorer, attack_language, drive
 from xstilts.attack.search import FAILED, SKIPPED, SUCCESSFUL, SearchConfig, Target, attack_pair
 from xstilts.attack.sources import SOURCES, parse_sources
 from xstilts.attack.units import pair_units
+from xstilts.config import AttackConfig
 from xstilts.errors import ParamsError
 from xstilts.metrics import definitions as d
 from xstilts.text.pairs import make_example
@@ -173,7 +174,8 @@ def _rows(n: int, seed: int) -> list[dict]:
 @pytest.fixture(scope="module")
 def tiny_classifier(tmp_path_factory) -> Path:
     """A tiny BERT fine-tuned on the toy rule (a few seconds): its predictions depend on the words."""
-    from xstilts.training import TrainConfig, train_classifier
+    from xstilts.config import TrainConfig
+    from xstilts.training import train_classifier
 
     base = tmp_path_factory.mktemp("attack")
     encoder = make_tiny_encoder(base / "encoder", seed=3, words=WORDS)
@@ -205,7 +207,7 @@ def test_attack_on_a_tiny_bert_budget_constraints_and_real_flips(tiny_classifier
     hook = scorer.model.register_forward_pre_hook(lambda m, a, kw: forwarded.append(len(kw["input_ids"])),
                                                   with_kwargs=True)
     try:
-        records = attack_language(rows, "en", _validation(), scorer, cfg, cfg.source_params())
+        records = attack_language(rows, "en", _validation(), scorer, cfg, parse_sources(cfg.sources, "attack.sources"))
     finally:
         hook.remove()
     assert len(records) == len(rows) and sum(forwarded) == sum(r["queries"] for r in records)
@@ -349,7 +351,7 @@ def test_a_typo_may_drop_a_letter_but_no_candidate_deletes_a_word():
 
 
 def test_the_committed_attack_params_parse():
-    from xstilts.params import load_params, section
+    from xstilts.params import read_params
 
-    cfg = section(AttackConfig, load_params(Path(__file__).parents[1] / "params.yaml"), "attack")
-    assert cfg.query_budget >= 2 and list(cfg.source_params()) == list(SOURCES)
+    cfg = read_params(Path(__file__).parents[1] / "params.yaml", ["attack"]).attack
+    assert cfg.query_budget >= 2 and list(parse_sources(cfg.sources, "attack.sources")) == list(SOURCES)

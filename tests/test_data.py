@@ -13,6 +13,7 @@ from xstilts.data.registry import DATASETS
 from xstilts.data.sources import LocalSource, RawRow, canonical_example, make_source, read_split
 from xstilts.errors import DataError, ParamsError, XstiltsError
 from xstilts.io import read_jsonl
+from xstilts.params import read_params
 
 PAWSX = DATASETS["pawsx"]
 ANLI = DATASETS["anli"]
@@ -185,11 +186,11 @@ def test_mix_is_examples_proportional_with_prefixed_ids():
     assert mix(parts, cap=20, seed=1) == mixed
 
 
-def test_prepare_config_rejects_nonsense():
+def test_task_data_params_reject_nonsense():
     with pytest.raises(ParamsError, match=r"target.data.max_examples.train: must be an integer >= 0"):
-        PrepareConfig.from_params({"max_examples": {"train": -1}}, "target.data", 1)
+        read_params({"target": {"data": {"max_examples": {"train": -1}}}}, ["target.data"])
     with pytest.raises(ParamsError, match=r"intermediate.data.holdout: must be a share"):
-        PrepareConfig.from_params({"holdout": 1.5}, "intermediate.data", 1)
+        read_params({"intermediate": {"data": {"holdout": 1.5}}}, ["intermediate.data"])
 
 
 def test_real_pawsx_local_layout_is_parallel(shared_data):
@@ -200,19 +201,26 @@ def test_real_pawsx_local_layout_is_parallel(shared_data):
     assert [r["id"] for r in en] == [r["id"] for r in ja]
 
 
-def test_a_task_data_override_changes_only_that_task(tmp_path):
-    from xstilts.data.prepare import prepare_from_params
+def _prepare_intermediate(params: dict, task: str) -> tuple[dict, dict]:
+    """What stages/prepare.py does for an intermediate task: its keys, then `prepare`."""
+    from xstilts.data.prepare import prepare
 
+    keys = ["data.source", "data.local_dir", "data.seed", "intermediate.data", f"intermediate.overrides.{task}.data"]
+    p = read_params(params, keys)
+    return prepare(task, "intermediate", p.data, p.intermediate.data_for(task), ["en"])
+
+
+def test_a_task_data_override_changes_only_that_task(tmp_path):
     raw = tmp_path / "raw"
     anli_dir(raw)
     params = {"data": {"source": "local", "local_dir": str(raw), "seed": 3},
               "intermediate": {"data": {"max_examples": {"train": 0}, "holdout": 0.25},
                                "overrides": {"anli": {"data": {"max_examples": {"train": 4}}}}}}
-    splits, _ = prepare_from_params(params, "anli", "intermediate")
+    splits, _ = _prepare_intermediate(params, "anli")
     assert len(splits["train"]["en"]) == 4 and 12 <= len(splits["validation"]["en"]) <= 18  # holdout kept
     params["intermediate"]["overrides"]["anli"]["data"] = {"max_examples": {"train": -1}}
     with pytest.raises(ParamsError, match=r"intermediate.overrides.anli.data.max_examples.train: must be"):
-        prepare_from_params(params, "anli", "intermediate")
+        _prepare_intermediate(params, "anli")
     params["intermediate"]["overrides"]["anli"]["data"] = {"max_example": 3}
     with pytest.raises(ParamsError, match=r"intermediate.overrides.anli.data.max_example: unknown key"):
-        prepare_from_params(params, "anli", "intermediate")
+        _prepare_intermediate(params, "anli")

@@ -184,7 +184,8 @@ def test_predict_run_writes_token_level_change(tmp_path, monkeypatch):
     `text_changed: true`, and keeps its gold label even in a label-flipping family."""
     from tiny_model import make_tiny_encoder
 
-    from xstilts.evaluation import EvalConfig, predict_run
+    from xstilts.config import EvalConfig
+    from xstilts.evaluation import predict_run
     from xstilts.io import read_jsonl
     from xstilts.modeling import load_classifier, load_tokenizer
 

@@ -15,7 +15,8 @@ from xstilts.data.prepare import (
     PrepareConfig,
     drop_shared_premises,
     premise_key,
-    prepare_from_params,
+    check_task,
+    prepare,
     prepare_task,
     shuffle_labels,
     split_holdout,
@@ -24,7 +25,7 @@ from xstilts.data.registry import CONTROLS, DATASETS, MIXTURES, control_of, inte
 from xstilts.schema import CONTROL_SUFFIX, NO_INTERMEDIATE, arm_of, is_control
 from xstilts.data.sources import make_source
 from xstilts.errors import ParamsError
-from xstilts.params import load_params, lookup
+from xstilts.params import deep_merge, load_params, read_params
 
 ROOT = Path(__file__).resolve().parents[1]
 NLI_ARMS = [n for n, s in DATASETS.items() if s.kind == "nli"] + list(MIXTURES)
@@ -80,21 +81,24 @@ def test_controls_in_params_yaml_are_matched_to_their_arms():
     """Every control's own settings equal its arm's in the committed params (the stages of a
     control read its own key only, so a setting for the arm alone would unmatch the pair)."""
     params = load_params(ROOT / "params.yaml")
-    overrides = lookup(params, "intermediate.overrides")
-    assert unmatched_controls(intermediate_task_names(), overrides) == []
-    for config in sorted((ROOT / "configs").glob("*.yaml")):
-        over = (load_params(config).get("intermediate") or {}).get("overrides") or {}
-        assert unmatched_controls(intermediate_task_names(), {**overrides, **over}) == [], config
+    for config in [None, *sorted((ROOT / "configs").glob("*.yaml"))]:
+        raw = deep_merge(params, load_params(config)) if config else params
+        overrides = read_params(raw, ["intermediate.overrides"]).intermediate.overrides
+        assert unmatched_controls(intermediate_task_names(), overrides) == [], config
 
 
 def test_unmatched_controls_names_the_pair():
-    overrides = {"anli": {"data": {}, "train": {"epochs": 3}}, "anli_shuffled": {"data": {}, "train": {}},
-                 "mnli": {"data": {}, "train": {}}, "mnli_shuffled": None}
-    problems = unmatched_controls(["none", "anli", "anli_shuffled", "mnli_shuffled"], overrides)
+    raw = {"anli": {"data": {}, "train": {"epochs": 3}}, "anli_shuffled": {"data": {}, "train": {}},
+           "mnli": {"data": {}, "train": {}}, "mnli_shuffled": None}
+
+    def overrides() -> dict:
+        return read_params({"intermediate": {"overrides": raw}}, ["intermediate.overrides"]).intermediate.overrides
+
+    problems = unmatched_controls(["none", "anli", "anli_shuffled", "mnli_shuffled"], overrides())
     assert problems == ["intermediate.overrides.anli_shuffled differs from intermediate.overrides.anli: "
                         "the control no longer trains the same rows and steps as its arm"]
-    overrides["anli_shuffled"]["train"] = {"epochs": 3}
-    assert unmatched_controls(["anli_shuffled", "mnli_shuffled"], overrides) == []
+    raw["anli_shuffled"]["train"] = {"epochs": 3}
+    assert unmatched_controls(["anli_shuffled", "mnli_shuffled"], overrides()) == []
 
 
 # --- hold-out and the premise guard ---------------------------------------------------------------
@@ -205,19 +209,27 @@ def test_control_is_its_arm_with_train_labels_permuted(tmp_path, arm):
     assert prepare_task(control, source, ["en"], cfg, "intermediate.tasks") == (splits, manifest)
 
 
+def _prepare_intermediate(params: dict, task: str) -> tuple[dict, dict]:
+    """What stages/prepare.py does for an intermediate task: check the name, read its keys, prepare."""
+    check_task(task)
+    keys = ["data.source", "data.local_dir", "data.seed", "intermediate.data", f"intermediate.overrides.{task}.data"]
+    p = read_params(params, keys)
+    return prepare(task, "intermediate", p.data, p.intermediate.data_for(task), ["en"])
+
+
 def test_control_reads_its_own_params_and_the_fixture(in_root):
     params = {"data": {"source": "fixture", "local_dir": None, "seed": 13},
               "intermediate": {"data": {"max_examples": {"train": 0}},
                                "overrides": {"anli": {"data": {}}, "anli_shuffled": {"data": {"max_examples": {"train": 90}}}}}}
-    arm, _ = prepare_from_params(params, "anli", "intermediate")
-    control, manifest = prepare_from_params(params, "anli_shuffled", "intermediate")
+    arm, _ = _prepare_intermediate(params, "anli")
+    control, manifest = _prepare_intermediate(params, "anli_shuffled")
     assert len(arm["train"]["en"]) == 600 and len(control["train"]["en"]) == 90  # its own key, not the arm's
     assert manifest["control_of"] == "anli"
     del params["intermediate"]["overrides"]["anli_shuffled"]
     with pytest.raises(ParamsError, match=r"intermediate\.overrides\.anli_shuffled\.data: missing"):
-        prepare_from_params(params, "anli_shuffled", "intermediate")
+        _prepare_intermediate(params, "anli_shuffled")
     with pytest.raises(ParamsError, match=r"intermediate\.tasks: unknown task 'anli_shufled'; known: .*anli_shuffled"):
-        prepare_from_params(params, "anli_shufled", "intermediate")
+        _prepare_intermediate(params, "anli_shufled")
 
 
 # --- the real local copy (../shared/data) ---------------------------------------------------------

@@ -17,9 +17,7 @@ import typing
 import pytest
 
 from workspace import ROOT, dvc, git, offline_env
-from xstilts.attack.run import AttackConfig
-from xstilts.evaluation import EvalConfig
-from xstilts.training import TrainConfig
+from xstilts.config import AttackConfig, EvalConfig, TrainConfig
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +26,11 @@ SECTIONS = {"intermediate.train": TrainConfig, "target.train": TrainConfig, "eva
 
 CHECK = '''
 import json
-from xstilts.attack.run import AttackConfig
-from xstilts.evaluation import EvalConfig
-from xstilts.params import load_params, section
-from xstilts.training import TrainConfig
+from xstilts.params import load_params, read
 
-SECTIONS = {"intermediate.train": TrainConfig, "target.train": TrainConfig, "eval": EvalConfig, "attack": AttackConfig}
+SECTIONS = ("intermediate.train", "target.train", "eval", "attack")
 params = load_params("params.yaml")
-resolved = {key: vars(section(cls, params, key)) for key, cls in SECTIONS.items()}
+resolved = {key: vars(read(params, key)) for key in SECTIONS}
 json.dump(resolved, open("resolved.json", "w"), default=str)
 '''
 

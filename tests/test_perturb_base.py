@@ -11,7 +11,8 @@ import pytest
 
 from xstilts.errors import DataError, ParamsError, XstiltsError
 from xstilts.perturb import FAMILIES, perturb_split
-from xstilts.perturb.base import BaseParams, n_edits, params_dict, parse_params
+from xstilts.params import build
+from xstilts.perturb.base import BaseParams, n_edits, params_dict
 
 
 def test_n_edits() -> None:
@@ -33,10 +34,11 @@ class DemoParams(BaseParams):
             raise ParamsError(f"{key}.rate", "must be in [0, 1]")
 
 
-def test_parse_params_defaults_and_coercion() -> None:
-    p = parse_params(DemoParams, {"rate": 1, "ops": ["b"], "seed": 3}, "perturb.families.demo")
+def test_family_params_defaults_and_coercion() -> None:
+    p = build(DemoParams, {"rate": 1, "ops": ["b"], "seed": 3}, "perturb.families.demo")
     assert p == DemoParams(seed=3, rate=1.0, ops=("b",))
-    assert parse_params(DemoParams, None, "k") == DemoParams()
+    assert build(DemoParams, None, "k") == DemoParams()
+    assert build(DemoParams, {"rate": "5e-1"}, "k").rate == 0.5  # YAML reads 5e-1 as a string
     assert params_dict(p) == {"seed": 3, "rate": 1.0, "ops": ["b"], "flag": True, "name": "x"}
 
 
@@ -54,16 +56,16 @@ def test_parse_params_defaults_and_coercion() -> None:
         ({"rate": 2}, "perturb.families.demo.rate"),
     ],
 )
-def test_parse_params_errors_name_the_key(raw: dict, key: str) -> None:
+def test_family_params_errors_name_the_key(raw: dict, key: str) -> None:
     with pytest.raises(ParamsError) as err:
-        parse_params(DemoParams, raw, "perturb.families.demo")
+        build(DemoParams, raw, "perturb.families.demo")
     assert err.value.key == key
     assert key in str(err.value)
 
 
 def test_params_must_be_a_mapping() -> None:
     with pytest.raises(ParamsError, match="perturb.families.demo"):
-        parse_params(DemoParams, [1, 2], "perturb.families.demo")  # type: ignore[arg-type]
+        build(DemoParams, [1, 2], "perturb.families.demo")
 
 
 @pytest.mark.parametrize(

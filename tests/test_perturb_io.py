@@ -16,7 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from xstilts.errors import DataError, ParamsError
+from xstilts.errors import DataError
 from xstilts.io import read_jsonl, write_jsonl
 from xstilts.perturb import FAMILIES, write_family
 from xstilts.perturb.__main__ import cli
@@ -50,10 +50,10 @@ def prepared(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_write_family_layout_and_byte_identical_reruns(prepared: Path, tmp_path: Path, family: str) -> None:
     out = tmp_path / "variants" / family
-    write_family(family, {}, prepared, out, LANGS)
+    write_family(family, FAMILIES[family].params(), prepared, out, LANGS)
     first = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     assert {Path(f"{lang}.jsonl") for lang in LANGS} | {Path("quality.json")} <= set(first)
-    write_family(family, {}, prepared, out, LANGS)
+    write_family(family, FAMILIES[family].params(), prepared, out, LANGS)
     assert {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == first
     rows = [row for _, row in read_jsonl(out / "de.jsonl")]
     assert [r["id"] for r in rows] == ["test0", "test1", "test2"]
@@ -63,19 +63,17 @@ def test_write_family_layout_and_byte_identical_reruns(prepared: Path, tmp_path:
 
 
 def test_code_mixing_writes_its_lexicons(prepared: Path, tmp_path: Path) -> None:
-    write_family("code_mixing", {"min_count": 2}, prepared, tmp_path / "cm", ["de"])
+    write_family("code_mixing", FAMILIES["code_mixing"].params(min_count=2), prepared, tmp_path / "cm", ["de"])
     lexicon = json.loads((tmp_path / "cm" / "lexicons" / "de-en.json").read_text(encoding="utf-8"))
     assert lexicon["src"] == "de" and lexicon["tgt"] == "en"
 
 
 def test_write_family_errors(prepared: Path, tmp_path: Path) -> None:
-    with pytest.raises(ParamsError, match="languages"):
-        write_family("char_noise", {}, prepared, tmp_path / "o", ["xx"])
     with pytest.raises(DataError, match="file not found"):
-        write_family("char_noise", {}, prepared, tmp_path / "o", ["fr"])
+        write_family("char_noise", FAMILIES["char_noise"].params(), prepared, tmp_path / "o", ["fr"])
     (prepared / "test" / "de.jsonl").write_text('{"id": "1", "sentence1": "a", "sentence2": "b", "label": 5}\n')
     with pytest.raises(DataError, match=r"de.jsonl:1: 'label' must be 0 or 1"):
-        write_family("char_noise", {}, prepared, tmp_path / "o", ["de"])
+        write_family("char_noise", FAMILIES["char_noise"].params(), prepared, tmp_path / "o", ["de"])
     assert not (tmp_path / "o").exists()
 
 
@@ -110,7 +108,7 @@ def test_stage_runs_from_params_yaml(prepared: Path, tmp_path: Path) -> None:
         (
             {"languages": ["en"], "perturb": {"families": {"char_noise": {"rte": 1}}}},
             "char_noise",
-            "perturb.families.char_noise.rte: unknown param",
+            "perturb.families.char_noise.rte: unknown key; known keys: seed, rate,",
         ),
         ({"perturb": {"families": {"char_noise": {}}}}, "char_noise", "languages: missing"),
         (
@@ -157,7 +155,7 @@ def test_preview_with_sentences() -> None:
 
 
 def test_preview_by_row_id_matches_the_stage(prepared: Path, tmp_path: Path) -> None:
-    write_family("entity_number", {}, prepared, tmp_path / "en_out", ["en"])
+    write_family("entity_number", FAMILIES["entity_number"].params(), prepared, tmp_path / "en_out", ["en"])
     stage_row = [r for _, r in read_jsonl(tmp_path / "en_out" / "en.jsonl") if r["id"] == "test1"][0]
     result = CliRunner().invoke(
         cli,
@@ -225,7 +223,7 @@ def test_outputs_do_not_depend_on_the_process_hash_seed(prepared: Path, tmp_path
     # Sets of strings iterate in a per-process order: nothing written may depend on it.
     script = (
         "import sys; from pathlib import Path; from xstilts.perturb import FAMILIES, write_family\n"
-        "for f in FAMILIES: write_family(f, {}, Path(sys.argv[1]), Path(sys.argv[2]) / f, ['en', 'de', 'ja'])"
+        "for f in FAMILIES: write_family(f, FAMILIES[f].params(), Path(sys.argv[1]), Path(sys.argv[2]) / f, ['en', 'de', 'ja'])"
     )
     outputs = []
     for seed in ("1", "2"):

@@ -9,8 +9,9 @@ import json
 import numpy as np
 import pytest
 
+from xstilts.config import ReportConfig
 from xstilts.errors import XstiltsError
-from xstilts.report import ReportConfig, Statistics, holm, load_runs, write_report
+from xstilts.report import Statistics, holm, load_runs, write_report
 
 LANGS = ("en", "de", "fr")
 
@@ -114,15 +115,12 @@ def test_runs_are_read_per_variant_file_and_only_those_params_select(tmp_path, t
                 "".join(json.dumps(r) + "\n" for r in rows if r["variant"] == variant))
         (split / path.stem / "stale.jsonl").write_text("not json\n")  # a removed family's leftovers
     (split / "xnli_en-s13").mkdir()  # a removed task's leftovers
-    params = {"intermediate": {"tasks": ["none", "anli"]}, "seeds": [13]}
-    runs = load_runs(split, selected_runs(params), ["clean", "noise"])
+    runs = load_runs(split, selected_runs(["none", "anli"], [13]), ["clean", "noise"])
     assert [r.name for r in runs] == ["none-s13", "anli-s13"]
     whole = load_runs(two_runs)
     assert all((a.arrays.pred == b.arrays.pred).all() for a, b in zip(runs, whole))
     with pytest.raises(XstiltsError, match=r"anli-s13/orthography.jsonl: missing — run `dvc repro`"):
         load_runs(split, ["anli-s13"], ["clean", "orthography"])
-    with pytest.raises(XstiltsError, match="seeds: expected a non-empty list of integers"):
-        selected_runs({"intermediate": {"tasks": ["none"]}, "seeds": 13})
 
 
 def _attack_results(path, success_share: float, rng) -> None:

@@ -14,7 +14,8 @@ import json
 import numpy as np
 import pytest
 
-from xstilts.report import MATCHED_FLIP, Comparison, ReportConfig, Statistics, load_runs, verdict, write_report
+from xstilts.config import ReportConfig
+from xstilts.report import MATCHED_FLIP, Comparison, Statistics, load_runs, verdict, write_report
 
 LANGS = ("en", "de", "ja")
 N = 400

@@ -10,7 +10,8 @@ import json
 import numpy as np
 import pytest
 
-from xstilts.report import ReportConfig, Statistics, load_runs, write_report
+from xstilts.config import ReportConfig
+from xstilts.report import Statistics, load_runs, write_report
 
 LANGS = ("en", "de", "ja")
 N = 60

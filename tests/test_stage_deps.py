@@ -108,3 +108,28 @@ def test_the_import_reader_follows_lazy_and_relative_imports(tmp_path):
     files = source_files(ROOT / "stages/target.py")
     assert {"src/xstilts/io.py", "src/xstilts/resume.py", "src/xstilts/training.py"} <= files
     assert "src/xstilts/report.py" not in files
+
+
+def _stage_params(script: Path, cmd: str) -> list[str]:
+    """The `PARAMS` a stage script reads (a tuple, or a mapping by `--role`), read statically."""
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["PARAMS"]:
+            keys = ast.literal_eval(node.value)
+            if isinstance(keys, dict):
+                keys = keys[re.search(r"--role (\w+)", cmd).group(1)]
+            return list(keys)
+    raise AssertionError(f"{script}: no PARAMS")
+
+
+def _template(key: str) -> str:
+    """A key with its interpolated name blanked: `${item.task}` (dvc.yaml) and `{task}` (a stage) alike."""
+    return re.sub(r"\$?\{[^}]*\}", "{}", key)
+
+
+@pytest.mark.parametrize("name", sorted(_stages()))
+def test_stage_reads_exactly_the_params_it_lists(name):
+    """What a stage reads (its PARAMS, through xstilts.params.read_params) is what dvc.yaml lists, so
+    that DVC reruns it exactly when a value it uses changes (and a value it ignores cannot fail it)."""
+    stage = _stages()[name]
+    script = ROOT / re.search(r"stages/\w+\.py", stage["cmd"]).group(0)
+    assert [_template(k) for k in _stage_params(script, stage["cmd"])] == [_template(k) for k in stage["params"]]

@@ -11,11 +11,12 @@ import torch
 from safetensors import safe_open
 
 from tiny_model import make_tiny_encoder, toy_rows
+from xstilts.config import TrainConfig
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer, make_accelerator, predict_logits, sorted_loader
-from xstilts.params import section
+from xstilts.params import read_params
 from xstilts.phases import ENCODER_POINTER, resolve_encoder, run_intermediate
-from xstilts.training import TRAINING_LOG, TrainConfig, train_classifier
+from xstilts.training import TRAINING_LOG, train_classifier
 
 FAST = TrainConfig(learning_rate=3e-3, epochs=3, batch_size=8, warmup_ratio=0.0, evals_per_epoch=2, max_length=32)
 
@@ -155,7 +156,7 @@ def test_save_dtype_halves_the_checkpoint_and_loads_as_float32(encoder, float32_
 
 def test_bad_save_dtype_names_the_key():
     with pytest.raises(ParamsError, match=r"target.train.save_dtype: 'int8' is not one of float32, float16, bfloat16"):
-        section(TrainConfig, {"target": {"train": {"save_dtype": "int8"}}}, "target.train")
+        read_params({"target": {"train": {"save_dtype": "int8"}}}, ["target.train"])
 
 
 def test_compile_option_asks_accelerate_for_inductor_with_dynamic_shapes():

@@ -25,11 +25,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
-from xstilts.errors import DataError, ParamsError
+from xstilts.config import EvalConfig
+from xstilts.errors import DataError
 from xstilts.io import read_jsonl, write_jsonl
 from xstilts.modeling import (
     check_model_dir,
@@ -43,26 +43,6 @@ from xstilts.modeling import (
 from xstilts.sampling import subsample
 from xstilts.schema import CLEAN, EFFECTS
 from xstilts.tokencache import encode_pairs_cached
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    """`eval` in params.yaml."""
-
-    batch_size: int = 128
-    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "no"
-    # Perturbed test items per language (0 = all): a fixed subsample by a seeded hash of the id, the
-    # same items in every language and family, for CPU budgets. The clean test set is always
-    # predicted whole: it is cheap, and XTREME's export needs every item.
-    max_examples: int = 0
-    seed: int = 13
-
-    def check(self, key: str) -> None:
-        if self.batch_size <= 0:
-            raise ParamsError(f"{key}.batch_size", f"must be > 0, got {self.batch_size!r}")
-        if self.max_examples < 0:
-            raise ParamsError(f"{key}.max_examples", f"must be >= 0 (0 = all), got {self.max_examples!r}")
-
 
 
 @dataclass(frozen=True)

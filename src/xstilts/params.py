@@ -1,8 +1,20 @@
-"""Reading params.yaml: dotted lookups and typed dataclass sections with one-line errors.
+"""Reading params.yaml: the one place params are checked.
 
-Stages read only the keys their dvc.yaml entry lists, so editing any other key reruns nothing.
-Per-task settings: `intermediate.overrides.<task>.{data,train}` is merged over `intermediate.data`
-and `intermediate.train` for that task only, so editing it reruns only that task's chain.
+    from xstilts.params import read_params
+    p = read_params("params.yaml", ["languages", "eval"])   # the keys the stage's dvc.yaml entry lists
+    p.languages, p.eval.batch_size
+
+`build(type, value, key)` turns a YAML value into the type `xstilts.config` declares for its key:
+dataclasses (unknown keys rejected with the list of known ones, missing keys take the default,
+then the class's `check(key)` for ranges), lists, tuples, `dict[str, X]`, Literal choices, numbers,
+strings and booleans. Every error is a ParamsError naming the key: `params.yaml: <key>: <problem>`.
+Perturbation families and attack sources build their own params classes with it too.
+
+A stage reads only the keys its dvc.yaml entry lists, so an invalid value elsewhere does not fail
+it and editing any other key reruns nothing: `read_params` checks those keys and leaves every other
+key of the returned `Params` at its default. Per-task settings: `intermediate.overrides.<task>` is
+merged over `intermediate.data` / `intermediate.train` for that task only
+(`IntermediateConfig.data_for` / `train_for`).
 """
 
 from __future__ import annotations
@@ -11,19 +23,20 @@ import dataclasses
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
+from xstilts.config import Params, Partial
 from xstilts.errors import ParamsError, XstiltsError
-from xstilts.schema import LANGUAGES
 
 T = TypeVar("T")
 
 
 def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """The YAML of a params file as it is, nothing checked."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -48,37 +61,6 @@ def lookup(params: Mapping[str, Any], key: str) -> Any:
     return node
 
 
-def language_list(params: Mapping[str, Any], key: str = "languages") -> list[str]:
-    """params `languages`: a non-empty list of distinct PAWS-X language codes."""
-    languages = lookup(params, key)
-    if not isinstance(languages, list) or not languages:
-        raise ParamsError(key, f"expected a non-empty list of language codes, got {languages!r}")
-    for lang in languages:
-        if lang not in LANGUAGES:
-            raise ParamsError(key, f"unknown language {lang!r} (PAWS-X has {', '.join(LANGUAGES)})")
-    if len(set(languages)) != len(languages):
-        raise ParamsError(key, "lists a language twice")
-    return languages
-
-
-INTERMEDIATE_OVERRIDES = "intermediate.overrides"
-
-
-def task_overrides_key(task: str, part: str) -> str:
-    """The params key of one intermediate task's own settings, e.g. intermediate.overrides.anli.train."""
-    return f"{INTERMEDIATE_OVERRIDES}.{task}.{part}"
-
-
-def mapping_at(params: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """params[key] as a mapping (null = empty); anything else is a ParamsError naming the key."""
-    raw = lookup(params, key)
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise ParamsError(key, f"expected a mapping, got {raw!r}")
-    return raw
-
-
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """`base` with `over`'s entries on top; nested mappings merge key by key."""
     merged = dict(base)
@@ -87,33 +69,171 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
+# --- reading a stage's keys -----------------------------------------------------------------------
+
+
+def read_params(source: str | Path | Mapping[str, Any], keys: Iterable[str]) -> Params:
+    """`Params` with `keys` read from `source` (a params file, or its YAML as a mapping) and checked,
+    in order; every other key keeps its default, unread."""
+    raw = source if isinstance(source, Mapping) else load_params(source)
+    root = Params()
+    for key in keys:
+        root = _put(root, Params, key.split("."), read(raw, key))
+    return root
+
+
+def read(params: Mapping[str, Any], key: str) -> Any:
+    """The value at `key` (e.g. "target.train" or "target.train.max_length"), typed and checked; a
+    single field is range-checked by its dataclass's `check` too. "" is the whole tree."""
+    if not key:
+        return build(Params, params, "")
+    tp, parent = _type_at(key)
+    if parent is None:  # an entry of a mapping: a family's or a task's own params
+        return build(tp, lookup(params, key), key)
+    value = _field(parent, key.rpartition(".")[2], lookup(params, key), key)
+    if hasattr(parent, "check"):
+        _check_one_field(parent, key, value)
+    return value
+
+
+def _type_at(key: str) -> tuple[Any, type | None]:
+    """The declared type at `key` and, where `key` is a dataclass field, that dataclass."""
+    tp: Any = Params
+    parent = None
+    for part in key.split("."):
+        if dataclasses.is_dataclass(tp):
+            tp, parent = typing.get_type_hints(tp)[part], tp
+        elif typing.get_origin(tp) in (dict, Mapping):
+            tp, parent = typing.get_args(tp)[1], None
+        else:
+            raise KeyError(f"{key}: not a key of xstilts.config.Params")
+    return tp, parent
+
+
+def _check_one_field(cls: type, key: str, value: Any) -> None:
+    """Run `cls.check` with only this field set (the others at their valid defaults) and raise what it
+    says about this field."""
+    parent_key, _, name = key.rpartition(".")
+    try:
+        cls(**{name: value}).check(parent_key)
+    except ParamsError as err:
+        if err.key == key or err.key.startswith(f"{key}."):
+            raise
+
+
+def _put(node: Any, tp: Any, parts: list[str], value: Any) -> Any:
+    """`node` (of type `tp`) with `value` at the path `parts`."""
+    if not parts:
+        return value
+    head, rest = parts[0], parts[1:]
+    if dataclasses.is_dataclass(tp):
+        child_tp = typing.get_type_hints(tp)[head]
+        return dataclasses.replace(node, **{head: _put(getattr(node, head), child_tp, rest, value)})
+    child_tp = typing.get_args(tp)[1]
+    child = node[head] if head in node else (child_tp() if dataclasses.is_dataclass(child_tp) else {})
+    return {**node, head: _put(child, child_tp, rest, value)}
+
+
+# --- the builder ----------------------------------------------------------------------------------
+
+
+def build(tp: Any, value: Any, key: str) -> Any:
+    """`value` (from YAML) as type `tp`, or a ParamsError naming `key`."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        obj = tp(**_fields(tp, value, key))
+        _check(obj, key)
+        return obj
+    if origin is Partial:
+        (cls,) = typing.get_args(tp)
+        values = _fields(cls, value, key)
+        _check(cls(**values), key)
+        return values
+    if origin is typing.Literal:
+        return _choice(value, typing.get_args(tp), key)
+    if origin in (typing.Union, types.UnionType):
+        return _union(value, tp, key)
+    if origin in (list, tuple):
+        if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
+            raise ParamsError(key, f"expected a list, got {value!r}")
+        (item,) = {a for a in typing.get_args(tp) if a is not Ellipsis}
+        return origin(build(item, v, key) for v in value)
+    if origin in (dict, Mapping):
+        _, item = typing.get_args(tp)
+        return {k: build(item, v, _join(key, k)) for k, v in _mapping(value, key).items()}
+    if tp is Any:
+        return value
+    return _scalar(value, tp, key)
+
+
+def _join(key: str, name: object) -> str:
+    return f"{key}.{name}" if key else str(name)
+
+
+def _mapping(value: Any, key: str) -> Mapping[str, Any]:
+    """A mapping with string keys; null is the empty mapping (every default)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ParamsError(key, f"expected a mapping, got {value!r}")
+    for k in value:
+        if not isinstance(k, str):
+            raise ParamsError(_join(key, k), "expected a name (a string key)")
+    return value
+
+
+def _fields(cls: type, value: Any, key: str) -> dict[str, Any]:
+    """The typed values of the keys `value` sets; an unknown key is an error listing the known ones."""
+    raw = _mapping(value, key)
+    known = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ParamsError(_join(key, unknown[0]), f"unknown key; known keys: {', '.join(known)}")
+    return {name: _field(cls, name, v, _join(key, name)) for name, v in raw.items()}
+
+
+def _field(cls: type, name: str, value: Any, key: str) -> Any:
+    """Field `name` of dataclass `cls` from `value`; a wrong type is described as the field's
+    metadata "expected" says, where it says (`xstilts.config.expects`)."""
+    try:
+        return build(typing.get_type_hints(cls)[name], value, key)
+    except ParamsError as err:
+        expected = next(f for f in dataclasses.fields(cls) if f.name == name).metadata.get("expected")
+        if expected is None or err.key != key:
+            raise
+        raise ParamsError(key, f"expected {expected}, got {value!r}") from None
+
+
+def _check(obj: Any, key: str) -> None:
+    check = getattr(obj, "check", None)
+    if check is not None:
+        check(key)
+
+
 # YAML 1.1 (PyYAML, and DVC's `-S key=value` parser) reads these unquoted words as booleans, and
 # `dvc exp run -S` writes params.yaml back without the quotes that kept them strings. A choice
 # that is one of these words therefore also accepts the boolean YAML made of it.
 _YAML_BOOL_WORDS = {False: ("no", "off", "false", "n"), True: ("yes", "on", "true", "y")}
 
 
-def _yaml_bool_choice(value: bool, choices: tuple) -> Any:
-    """The string choice that YAML turned into `value` (e.g. `no` -> False -> "no"), if any."""
-    return next((c for c in choices if isinstance(c, str) and c.lower() in _YAML_BOOL_WORDS[value]), value)
+def _choice(value: Any, choices: tuple, key: str) -> Any:
+    if isinstance(value, bool):  # e.g. `no` -> False -> "no"
+        value = next((c for c in choices if isinstance(c, str) and c.lower() in _YAML_BOOL_WORDS[value]), value)
+    if value not in choices:
+        raise ParamsError(key, f"{value!r} is not one of {', '.join(map(str, choices))}")
+    return value
 
 
-def _check_type(value: Any, tp: Any, key: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin is typing.Literal:
-        if isinstance(value, bool):
-            value = _yaml_bool_choice(value, typing.get_args(tp))
-        if value not in typing.get_args(tp):
-            choices = ", ".join(map(str, typing.get_args(tp)))
-            raise ParamsError(key, f"{value!r} is not one of {choices}")
-        return value
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(tp):
-            try:
-                return _check_type(value, arg, key)
-            except ParamsError:
-                continue
-        raise ParamsError(key, f"{value!r} has the wrong type (expected {tp})")
+def _union(value: Any, tp: Any, key: str) -> Any:
+    for arg in typing.get_args(tp):
+        try:
+            return build(arg, value, key)
+        except ParamsError:
+            continue
+    raise ParamsError(key, f"{value!r} has the wrong type (expected {tp})")
+
+
+def _scalar(value: Any, tp: type, key: str) -> Any:
     if tp is type(None):
         if value is not None:
             raise ParamsError(key, f"expected null, got {value!r}")
@@ -142,34 +262,4 @@ def _check_type(value: Any, tp: Any, key: str) -> Any:
         if not isinstance(value, str):
             raise ParamsError(key, f"expected a string, got {value!r}")
         return value
-    return value
-
-
-def section(cls: type[T], params: Mapping[str, Any], key: str, overrides: str | None = None) -> T:
-    """Build dataclass `cls` from params[key], with params[overrides] on top where given: unknown keys
-    and wrong types are errors naming the key they came from; missing keys take the dataclass
-    default. The dataclass may define `check(key)` for range checks."""
-    base = mapping_at(params, key)
-    over = mapping_at(params, overrides) if overrides else {}
-    raw = {**base, **over}
-
-    def where(name: str) -> str:
-        return f"{overrides}.{name}" if name in over else f"{key}.{name}"
-
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        raise ParamsError(where(unknown[0]), f"unknown key; known keys: {', '.join(fields)}")
-    hints = typing.get_type_hints(cls)
-    values = {name: _check_type(value, hints[name], where(name)) for name, value in raw.items()}
-    obj = cls(**values)
-    check = getattr(obj, "check", None)
-    if check is not None:
-        try:
-            check(key)
-        except ParamsError as err:
-            name = err.key.removeprefix(f"{key}.").split(".")[0]
-            if name in over:
-                raise ParamsError(where(name) + err.key.removeprefix(f"{key}.{name}"), err.problem) from None
-            raise
-    return obj
+    raise TypeError(f"{key}: unsupported params type {tp!r}")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from xstilts.config import TrainConfig
 from xstilts.errors import XstiltsError
 from xstilts.io import atomic_dir, write_json
 from xstilts.schema import prepared_file, read_prepared
-from xstilts.training import CURVES, TrainConfig, TrainResult, train_classifier
+from xstilts.training import CURVES, TrainResult, train_classifier
 
 ENCODER_POINTER = "encoder.json"
 

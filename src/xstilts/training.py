@@ -26,13 +26,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from xstilts.errors import ParamsError
+from xstilts.config import TrainConfig
 from xstilts.kernels import use_fast_dropout
 from xstilts.learning import describe, learning_check
 from xstilts.modeling import (
@@ -53,44 +53,6 @@ from xstilts.tokencache import encode_pairs_cached
 
 TRAINING_LOG = "training_log.json"
 CURVES = ("train_loss", "validation_accuracy", "learning_rate")  # logged at every validation point
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One phase's hyperparameters (`intermediate.train` / `target.train` in params.yaml)."""
-
-    learning_rate: float = 2e-5
-    epochs: int = 3
-    batch_size: int = 16  # per process; effective batch = batch_size × accumulation × processes
-    gradient_accumulation_steps: int = 1
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "no"
-    freeze_word_embeddings: bool = False
-    # Dropout masks from a cheaper random stream on CPU (same p; xstilts.kernels): 3x faster masks.
-    fast_dropout: bool = True
-    # torch.compile through accelerate: on 2 CPU cores compiling took 1-3.5 min and the compiled
-    # model then trained no faster (bench/levers.py), so it is off; worth measuring on a GPU.
-    compile: bool = False
-    evals_per_epoch: int = 1  # validation points per epoch; the best one is kept
-    eval_batch_size: int = 64
-    max_length: int = 128
-    # Dtype of the saved checkpoint's weights (half precision halves its size); training and
-    # loading stay float32 (`load_classifier`), so this affects only the file.
-    save_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
-
-    def check(self, key: str) -> None:
-        positive = ("learning_rate", "epochs", "batch_size", "gradient_accumulation_steps",
-                    "evals_per_epoch", "eval_batch_size", "max_length")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise ParamsError(f"{key}.{name}", f"must be > 0, got {getattr(self, name)!r}")
-        if not 0 <= self.warmup_ratio < 1:
-            raise ParamsError(f"{key}.warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio!r}")
-        for name in ("weight_decay", "max_grad_norm"):
-            if getattr(self, name) < 0:
-                raise ParamsError(f"{key}.{name}", f"must be >= 0, got {getattr(self, name)!r}")
 
 
 @dataclass

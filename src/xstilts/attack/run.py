@@ -17,9 +17,9 @@ import itertools
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,7 +27,6 @@ import torch
 from xstilts.attack.embeddings import NeighbourIndex
 from xstilts.attack.metrics import attack_metrics
 from xstilts.attack.search import (
-    IMPORTANCE,
     SUCCESSFUL,
     Attack,
     BudgetExceeded,
@@ -36,9 +35,9 @@ from xstilts.attack.search import (
     Target,
     attack_pair,
 )
-from xstilts.attack.sources import SOURCES, LexiconParams, SourceContext, SourceParams, parse_sources
+from xstilts.attack.sources import SOURCES, LexiconParams, SourceContext, SourceParams
 from xstilts.attack.units import Unit, pair_units
-from xstilts.errors import ParamsError
+from xstilts.config import AttackConfig
 from xstilts.io import write_json, write_jsonl
 from xstilts.modeling import (
     check_model_dir,
@@ -49,46 +48,10 @@ from xstilts.modeling import (
     make_accelerator,
     softmax,
 )
-from xstilts.perturb.pipeline import check_languages
 from xstilts.sampling import subsample
 from xstilts.schema import prepared_file, read_prepared
 from xstilts.text.entities import common_words
 from xstilts.text.pairs import Example, make_example
-
-
-@dataclass(frozen=True)
-class AttackConfig:
-    """`attack` in params.yaml (see the comments there)."""
-
-    query_budget: int = 100
-    max_examples: int = 8
-    max_edit_share: float = 0.2
-    max_candidates: int = 12
-    importance: Literal["delete", "mask"] = "delete"
-    sources: dict = field(default_factory=lambda: {"lexicon": {}, "embedding": {}, "char_noise": {}})
-    common_min_df: int = 5
-    seed: int = 13
-    batch_size: int = 64
-    concurrency: int = 16
-    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "bf16"
-
-    def check(self, key: str) -> None:
-        if self.query_budget < 2:
-            raise ParamsError(f"{key}.query_budget",
-                              f"must be >= 2 (one query predicts the pair, one tries an edit), got {self.query_budget!r}")
-        if self.max_examples < 0:
-            raise ParamsError(f"{key}.max_examples", f"must be >= 0 (0 = all), got {self.max_examples!r}")
-        if not 0 < self.max_edit_share <= 1:
-            raise ParamsError(f"{key}.max_edit_share", f"must be in (0, 1], got {self.max_edit_share!r}")
-        for name in ("max_candidates", "common_min_df", "batch_size", "concurrency"):
-            if getattr(self, name) < 1:
-                raise ParamsError(f"{key}.{name}", f"must be >= 1, got {getattr(self, name)!r}")
-        if self.importance not in IMPORTANCE:
-            raise ParamsError(f"{key}.importance", f"must be one of {', '.join(IMPORTANCE)}")
-        parse_sources(self.sources, f"{key}.sources")
-
-    def source_params(self, key: str = "attack") -> dict[str, SourceParams]:
-        return parse_sources(self.sources, f"{key}.sources")
 
 
 class PairScorer:
@@ -274,14 +237,14 @@ def sample_ids(test: Mapping[str, Sequence[Mapping[str, Any]]], languages: Seque
     return {r["id"] for r in subsample(rows, cfg.max_examples, cfg.seed)}
 
 
-def run_attack(model_dir: Path, prepared_dir: Path, languages: Sequence[str], cfg: AttackConfig, max_length: int,
-               results_path: Path, metrics_path: Path) -> dict[str, float]:
-    """Attack one checkpoint in every language; write results.jsonl and the metrics JSON."""
-    languages = check_languages(list(languages))
-    params = cfg.source_params()
+def run_attack(model_dir: Path, prepared_dir: Path, languages: Sequence[str], cfg: AttackConfig,
+               sources: Mapping[str, SourceParams], max_length: int, results_path: Path,
+               metrics_path: Path) -> dict[str, float]:
+    """Attack one checkpoint in every language with the candidate `sources` (`parse_sources`
+    of `cfg.sources`); write results.jsonl and the metrics JSON."""
     check_model_dir(model_dir, "the target checkpoint to attack")
     test = {lang: read_prepared(prepared_file(prepared_dir, "test", lang)) for lang in languages}
-    donors = params["lexicon"].donors if isinstance(params.get("lexicon"), LexiconParams) else ()
+    donors = sources["lexicon"].donors if isinstance(sources.get("lexicon"), LexiconParams) else ()
     needed = list(dict.fromkeys([*languages, *donors]))
     validation = {lang: [make_example(lang, r) for r in read_prepared(path)]
                   for lang in needed if (path := prepared_file(prepared_dir, "validation", lang)).is_file()}
@@ -293,7 +256,7 @@ def run_attack(model_dir: Path, prepared_dir: Path, languages: Sequence[str], cf
     streams = []
     for lang in languages:
         found, attacks = language_attacks([r for r in test[lang] if str(r["id"]) in keep], lang, validation, scorer,
-                                          cfg, params)
+                                          cfg, sources)
         targets += found
         streams.append(attacks)
     outcomes = drive(itertools.chain.from_iterable(streams), scorer, cfg.concurrency, cfg.query_budget)

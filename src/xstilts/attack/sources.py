@@ -16,7 +16,8 @@ from typing import Any
 from xstilts.attack.embeddings import NeighbourIndex, same_case
 from xstilts.attack.units import CJK, LANG_SCRIPTS, Unit
 from xstilts.errors import ParamsError
-from xstilts.perturb.base import check_subset, parse_params, require
+from xstilts.params import build
+from xstilts.perturb.base import check_subset, require
 from xstilts.schema import LANGUAGES
 from xstilts.text.edits import Edit
 from xstilts.text.lexicon import Lexicon, lexicon_for, norm
@@ -175,12 +176,12 @@ SOURCES: dict[str, Source] = {
 
 def parse_sources(raw: Any, key: str) -> dict[str, SourceParams]:
     """`attack.sources`: a mapping source name -> its params ({} or null for the defaults), in the
-    order candidates are tried."""
+    order candidates are tried; each built as its source's params class."""
     if not isinstance(raw, Mapping) or not raw:
         raise ParamsError(key, f"expected a non-empty mapping of candidate sources ({', '.join(SOURCES)}), got {raw!r}")
     out = {}
     for name, params in raw.items():
         if name not in SOURCES:
             raise ParamsError(f"{key}.{name}", f"unknown candidate source (known: {', '.join(SOURCES)})")
-        out[name] = parse_params(SOURCES[name].params, params, f"{key}.{name}")  # type: ignore[type-var]
+        out[name] = build(SOURCES[name].params, params, f"{key}.{name}")
     return out

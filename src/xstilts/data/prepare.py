@@ -23,8 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xstilts.config import DataConfig, TaskData
 from xstilts.data.registry import CONTROLS, DATASETS, MIXTURES, DatasetSpec, known_task_names
-from xstilts.data.sources import Example, HubSource, LocalSource, read_split
+from xstilts.data.sources import Example, HubSource, LocalSource, make_source, read_split
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.sampling import rank as _rank
 from xstilts.sampling import subsample
@@ -37,25 +38,15 @@ Splits = dict[str, dict[str, list[Example]]]
 
 @dataclass(frozen=True)
 class PrepareConfig:
-    """Sampling params of one task (`target.data` or `intermediate.data` in params.yaml)."""
+    """How one task's splits are sampled: `<role>.data` in params.yaml with `data.seed`."""
 
     max_examples: Mapping[str, int] = field(default_factory=dict)  # split -> cap, 0 = all
     holdout: float = 0.1  # share of train held out as validation where a source has none
     seed: int = 13
 
     @classmethod
-    def from_params(cls, section: Mapping, key: str, seed: int) -> PrepareConfig:
-        max_examples = section.get("max_examples") or {}
-        if not isinstance(max_examples, Mapping):
-            raise ParamsError(f"{key}.max_examples", f"expected a mapping of split to count, got {max_examples!r}")
-        max_examples = dict(max_examples)
-        for split, n in max_examples.items():
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise ParamsError(f"{key}.max_examples.{split}", f"must be an integer >= 0 (0 = all), got {n!r}")
-        holdout = section.get("holdout", 0.1)
-        if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or not 0 < holdout < 1:
-            raise ParamsError(f"{key}.holdout", f"must be a share strictly between 0 and 1, got {holdout!r}")
-        return cls(max_examples=max_examples, holdout=float(holdout), seed=seed)
+    def of(cls, data: TaskData, seed: int) -> PrepareConfig:
+        return cls(max_examples=dict(data.max_examples), holdout=data.holdout, seed=seed)
 
 
 def premise_key(text: str) -> str:
@@ -203,7 +194,7 @@ def prepare_task(task: str, source: LocalSource | HubSource, languages: Sequence
         note = mixture.note
         extra = {DROPPED_KEY: dropped} if dropped else {}
     else:
-        raise ParamsError(task_key, f"unknown task {task!r}; known: {', '.join(known_task_names())}")
+        raise _unknown_task(task, task_key)
     for split, by_lang in splits.items():
         for lang, rows in by_lang.items():
             if not rows:
@@ -235,46 +226,23 @@ def write_prepared(splits: Splits, manifest: dict, out_dir: Path) -> None:
         write_json(tmp / "manifest.json", manifest)
 
 
-def prepare_from_params(params: Mapping, task: str, role: str) -> tuple[Splits, dict]:
-    """Read the params a prepare stage depends on and prepare `task` for `role` (target or
-    intermediate): `data.source`, `data.local_dir`, `data.seed`, `<role>.data` (for an intermediate
-    task with `intermediate.overrides.<task>.data` on top), and for the target task (the only
-    per-language one) `languages`. A control reads its own overrides key, never its arm's (the
+def prepare(task: str, role: str, data: DataConfig, task_data: TaskData,
+            languages: Sequence[str]) -> tuple[Splits, dict]:
+    """Prepare `task` for `role` (target or intermediate) from the source `data` names, sampled as
+    `task_data` says (`<role>.data`, for an intermediate task with its own overrides merged in:
+    `IntermediateConfig.data_for`). A control reads its own overrides key, never its arm's (the
     stage lists only its own): `registry.unmatched_controls` tells where the two differ."""
-    from xstilts.data.sources import make_source
-    from xstilts.params import deep_merge, language_list, lookup, mapping_at, task_overrides_key
-
-    if role not in ("target", "intermediate"):
-        raise ValueError(role)
-    key = f"{role}.data"
-    if role == "intermediate" and task not in known_task_names():
-        # Before reading the task's own overrides key, which an unknown task lacks too.
-        raise ParamsError("intermediate.tasks", f"unknown task {task!r}; known: {', '.join(known_task_names())}")
-    seed = lookup(params, "data.seed")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ParamsError("data.seed", f"expected an integer, got {seed!r}")
-    section = dict(mapping_at(params, key))
-    if role == "intermediate":
-        over_key = task_overrides_key(task, "data")
-        over = mapping_at(params, over_key)
-        _check_data_section(over, over_key, seed)  # errors name the override's own key
-        section = deep_merge(section, over)
-    cfg, overrides = _check_data_section(section, key, seed)
-    source = make_source(lookup(params, "data.source"), lookup(params, "data.local_dir"), overrides)
-    languages = language_list(params) if role == "target" else ("en",)
+    source = make_source(data.source, data.local_dir, task_data.local)
     task_key = "intermediate.tasks" if role == "intermediate" else "target"
-    return prepare_task(task, source, languages, cfg, task_key)
+    return prepare_task(task, source, languages, PrepareConfig.of(task_data, data.seed), task_key)
 
 
-def _check_data_section(section: Mapping, key: str, seed: int) -> tuple[PrepareConfig, Mapping]:
-    """A `<role>.data` mapping as a PrepareConfig plus its `local` file overrides."""
-    unknown = sorted(set(section) - {"max_examples", "holdout", "local"})
-    if unknown:
-        raise ParamsError(f"{key}.{unknown[0]}", "unknown key; known keys: max_examples, holdout, local")
-    overrides = section.get("local") or {}
-    if not isinstance(overrides, Mapping) or not all(
-        isinstance(v, list) and all(isinstance(p, str) for p in v) for v in overrides.values()
-    ):
-        raise ParamsError(f"{key}.local", "expected a mapping of split name to a list of relative paths")
-    cfg = PrepareConfig.from_params({k: v for k, v in section.items() if k != "local"}, key, seed)
-    return cfg, overrides
+def check_task(task: str) -> None:
+    """`task` is one prepare knows: checked before its own overrides key is read, which an unknown
+    task lacks too."""
+    if task not in known_task_names():
+        raise _unknown_task(task, "intermediate.tasks")
+
+
+def _unknown_task(task: str, key: str) -> ParamsError:
+    return ParamsError(key, f"unknown task {task!r}; known: {', '.join(known_task_names())}")

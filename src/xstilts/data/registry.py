@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from xstilts.config import TaskOverrides
 from xstilts.schema import CONTROL_SUFFIX, NO_INTERMEDIATE, control_name
 
 # Sentinel for a split that a source lacks: carved deterministically out of the train split.
@@ -244,21 +244,18 @@ def known_task_names() -> list[str]:
     return [NO_INTERMEDIATE, *DATASETS, *MIXTURES, *CONTROLS]
 
 
-def unmatched_controls(tasks: Iterable[str], overrides: Mapping[str, Any]) -> list[str]:
+def unmatched_controls(tasks: Iterable[str], overrides: Mapping[str, TaskOverrides]) -> list[str]:
     """One line per control in `tasks` whose own settings differ from its arm's.
 
-    `overrides` is params `intermediate.overrides` (a missing or null entry counts as empty). A
-    control is matched to its arm only while `intermediate.overrides.<control>` equals
+    `overrides` is params `intermediate.overrides` (a missing entry counts as empty). A control is
+    matched to its arm only while `intermediate.overrides.<control>` equals
     `intermediate.overrides.<arm>`: its stages read their own key (dvc.yaml interpolates one task
     name per stage), so a setting given to the arm alone (a learning rate, a cap on the train rows)
     would silently make the control train other rows or other steps. This is for a reader of every
     `intermediate` key (the report) to flag such a pair."""
 
-    def own(task: str) -> Any:
-        entry = overrides.get(task) if isinstance(overrides, Mapping) else None
-        if not isinstance(entry, Mapping):
-            return entry or {}
-        return {part: value for part, value in entry.items() if value}
+    def own(task: str) -> TaskOverrides:
+        return overrides.get(task, TaskOverrides())
 
     problems = []
     for task in tasks:

@@ -27,6 +27,7 @@ import yaml
 
 from xstilts.errors import XstiltsError, cli_errors
 from xstilts.io import read_jsonl, write_json, write_jsonl
+from xstilts.params import read_params
 from xstilts.perturb.base import params_dict
 from xstilts.perturb.pipeline import SPLITS, family_params, get_family, languages_to_read, run_family
 from xstilts.perturb.registry import FAMILIES
@@ -75,7 +76,7 @@ def preview_record(
         test[lang] = [row]
     if not test.get(lang):
         raise XstiltsError(f"id {row_id!r} not found in {prepared}/{SPLITS[0]}/{lang}.jsonl")
-    record = run_family(family, params, test, validation, [lang]).records[lang][0]
+    record = run_family(family, parsed, test, validation, [lang]).records[lang][0]
     return record, (test[lang][0]["sentence1"], test[lang][0]["sentence2"])
 
 
@@ -192,14 +193,13 @@ def audit_sample(family: str, prepared: Path, variants: Path | None, out: Path, 
     else:
         raw: dict[str, Any] = {}
         if params_path is not None:
-            raw = dict((yaml.safe_load(params_path.read_text(encoding="utf-8")) or {})
-                       .get("perturb", {}).get("families", {}).get(family) or {})
+            raw = dict(read_params(params_path, ["perturb.families"]).perturb.families.get(family) or {})
         raw.update(parse_param_options(param_items))
         fam = get_family(family)
         parsed = family_params(fam, raw)
         needed = languages_to_read(fam, parsed, languages, prepared)
         data = {split: {lang: read_prepared(prepared_file(prepared, split, lang)) for lang in needed} for split in SPLITS}
-        effect, records = fam.effect, run_family(family, raw, data["test"], data["validation"], languages).records
+        effect, records = fam.effect, run_family(family, parsed, data["test"], data["validation"], languages).records
     flags = _token_flags(tokenizer_dir, family, effect, records, clean, max_length) if tokenizer_dir else None
     rows = sample_audit(family, effect, records, clean, per_lang, seed, flags)
     kept = carry_verdicts(rows, read_audit(out)) if out.is_file() else 0

@@ -3,21 +3,19 @@
 The text toolkit (`xstilts.text`) holds what families change text with: `Edit`s and `apply_edits`
 (`xstilts.text.edits`) and the per-example random stream `Stream` (`xstilts.text.stream`), keyed on
 (family, seed, lang, id) by the pipeline. This module holds what only families need: which sentence
-to edit, how many units a rate means, and the params every family has (`BaseParams`, parsed and
-checked from params.yaml).
+to edit, how many units a rate means, and the params every family has (`BaseParams`, built and
+checked from params.yaml by `xstilts.params.build`, with each family's `check` for ranges).
 
-    params = parse_params(CharNoiseParams, {"rate": 0.1}, "perturb.families.char_noise")
+    params = build(CharNoiseParams, {"rate": 0.1}, "perturb.families.char_noise")
     n_edits(params.rate, 12)  # -> 1
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from xstilts.errors import ParamsError
 from xstilts.text.stream import Stream
@@ -51,63 +49,14 @@ def sentences_to_edit(choice: str, stream: Stream) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class BaseParams:
-    """Params every family has. `seed` keys the per-example random stream."""
+    """Params every family has. `seed` keys the per-example random stream. A family's params class
+    is built from `perturb.families.<name>` by `xstilts.params.build` (types and unknown keys), then
+    its `check` (ranges)."""
 
     seed: int = 0
 
     def check(self, key: str) -> None:
         """Value checks beyond types; raise ParamsError(f"{key}.<field>", ...)."""
-
-
-P = TypeVar("P", bound=BaseParams)
-
-
-def _coerce(value: Any, hint: Any, key: str) -> Any:
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
-        if isinstance(value, str) or not isinstance(value, Sequence):
-            raise ParamsError(key, f"expected a list, got {value!r}")
-        return tuple(_coerce(v, item, key) for v in value)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ParamsError(key, f"expected true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamsError(key, f"expected an integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParamsError(key, f"expected a number, got {value!r}")
-        if not math.isfinite(value):  # NaN fails every comparison: a check like `if x < 0: raise` lets it through
-            raise ParamsError(key, f"expected a finite number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ParamsError(key, f"expected a string, got {value!r}")
-        return value
-    raise TypeError(f"unsupported params type {hint!r}")
-
-
-def parse_params(cls: type[P], raw: Mapping[str, Any] | None, key: str) -> P:
-    """Build a frozen params dataclass from a dict; unknown keys and bad values raise ParamsError.
-
-    `key` is the params.yaml path of the dict, e.g. `perturb.families.char_noise`.
-    """
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        raise ParamsError(key, f"expected a mapping of params, got {raw!r}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - fields)
-    if unknown:
-        raise ParamsError(f"{key}.{unknown[0]}", f"unknown param (known: {', '.join(sorted(fields))})")
-    values = {name: _coerce(value, hints[name], f"{key}.{name}") for name, value in raw.items()}
-    params = cls(**values)
-    params.check(key)
-    return params
 
 
 def params_dict(params: BaseParams) -> dict[str, Any]:

@@ -16,10 +16,11 @@ from typing import Any
 
 from xstilts.errors import ParamsError, XstiltsError
 from xstilts.io import atomic_dir, write_json, write_jsonl
-from xstilts.perturb.base import BaseParams, params_dict, parse_params
+from xstilts.params import build
+from xstilts.perturb.base import BaseParams, params_dict
 from xstilts.perturb.family import Corpus, Family
 from xstilts.perturb.registry import FAMILIES
-from xstilts.schema import FLIPPING, LANGUAGES, check_prepared_row, prepared_file, read_prepared
+from xstilts.schema import FLIPPING, check_prepared_row, prepared_file, read_prepared
 from xstilts.text.edits import Edit, apply_edits
 from xstilts.text.pairs import Example, is_marker, make_example
 from xstilts.text.scripts import is_blank
@@ -36,18 +37,8 @@ def get_family(name: str) -> Family:
 
 
 def family_params(family: Family, raw: Mapping[str, Any] | None) -> BaseParams:
-    return parse_params(family.params, raw, f"perturb.families.{family.name}")
-
-
-def check_languages(languages: Any, key: str = "languages") -> list[str]:
-    if not isinstance(languages, list) or not languages:
-        raise ParamsError(key, f"expected a non-empty list of language codes, got {languages!r}")
-    for lang in languages:
-        if lang not in LANGUAGES:
-            raise ParamsError(key, f"unknown language {lang!r} (supported: {', '.join(LANGUAGES)})")
-    if len(set(languages)) != len(languages):
-        raise ParamsError(key, "lists a language twice")
-    return languages
+    """`perturb.families.<name>` (`{}` or null: the defaults) as the family's own params class."""
+    return build(family.params, raw, f"perturb.families.{family.name}")
 
 
 def _examples(lang: str, rows: Sequence[Mapping[str, Any]], split: str) -> list[Example]:
@@ -125,14 +116,13 @@ class Run:
 
 def run_family(
     name: str,
-    raw_params: Mapping[str, Any] | None,
+    params: BaseParams,
     test_by_lang: Mapping[str, Sequence[Mapping[str, Any]]],
     validation_by_lang: Mapping[str, Sequence[Mapping[str, Any]]],
     languages: Iterable[str] | None = None,
 ) -> Run:
     """Perturb `languages` (default: every language of test_by_lang); others are parallel data."""
     family = get_family(name)
-    params = family_params(family, raw_params)
     languages = list(test_by_lang) if languages is None else list(languages)
     corpus = Corpus(
         {lang: _examples(lang, rows, "test") for lang, rows in test_by_lang.items()},
@@ -165,8 +155,9 @@ def perturb_split(
     test_by_lang: Mapping[str, list[dict[str, Any]]],
     validation_by_lang: Mapping[str, list[dict[str, Any]]],
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
-    """Variant records per language (input order) and the quality report. No file I/O."""
-    run = run_family(family, params, test_by_lang, validation_by_lang)
+    """Variant records per language (input order) and the quality report. No file I/O. `params`
+    is the family's params as in params.yaml (checked here)."""
+    run = run_family(family, family_params(get_family(family), params), test_by_lang, validation_by_lang)
     return run.records, run.quality
 
 
@@ -179,13 +170,10 @@ def languages_to_read(fam: Family, params: BaseParams, languages: list[str], pre
 
 
 def write_family(
-    family: str, params: Mapping[str, Any] | None, prepared_dir: Path, out_dir: Path, languages: list[str]
+    family: str, params: BaseParams, prepared_dir: Path, out_dir: Path, languages: list[str]
 ) -> None:
     """Read the prepared splits, perturb `languages`, write the family directory atomically."""
-    fam = get_family(family)
-    languages = check_languages(languages)
-    parsed = family_params(fam, params)
-    needed = languages_to_read(fam, parsed, languages, Path(prepared_dir))
+    needed = languages_to_read(get_family(family), params, languages, Path(prepared_dir))
     data = {
         split: {lang: read_prepared(prepared_file(prepared_dir, split, lang)) for lang in needed} for split in SPLITS
     }

@@ -30,12 +30,11 @@ from xstilts.report.statistics import (
     Comparison,
     Estimate,
     Footnotes,
-    ReportConfig,
     Statistics,
 )
 from xstilts.report.tables import learning_section, training_facts
 
 __all__ = ["EN_GAP", "FLIP", "MATCHED_FLIP", "POOLED", "RUN_NAME", "AttackRuns", "Comparison", "Estimate",
-           "Footnotes", "ReportConfig", "Run", "Statistics", "answer", "describe_setup", "holm", "learning_section",
+           "Footnotes", "Run", "Statistics", "answer", "describe_setup", "holm", "learning_section",
            "load_attack_runs", "load_runs", "phase_logs", "render", "selected_runs", "summary", "training_facts",
            "unlearned_runs", "verdict", "write_report"]

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from xstilts.config import Params, ReportConfig, TaskData, TaskOverrides, TrainConfig
 from xstilts.configs import flatten
 from xstilts.data.registry import unmatched_controls
-from xstilts.errors import ParamsError
 from xstilts.io import atomic_path, write_json
-from xstilts.params import lookup
 from xstilts.report.figures import figures_and_plots
 from xstilts.report.inference import format_p, sign_flip_floor
 from xstilts.report.runs import (
@@ -38,7 +37,6 @@ from xstilts.report.statistics import (
     POOLED,
     Comparison,
     Footnotes,
-    ReportConfig,
     Statistics,
 )
 from xstilts.report.tables import (
@@ -357,54 +355,45 @@ def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_d
     return report
 
 
-def describe_setup(params: Mapping) -> dict[str, str]:
-    """The run's configuration in a few lines, from params.yaml (what was trained on what, how)."""
+def describe_setup(params: Params) -> dict[str, str]:
+    """The run's configuration in a few lines (what was trained on what, how), from the keys the
+    report stage reads."""
+    inter, target, attack = params.intermediate, params.target, params.attack
 
-    def get(path: str, default: object = "–") -> object:
-        try:
-            return lookup(params, path)
-        except ParamsError:
-            return default
-
-    def train(phase: str) -> str:
+    def train(cfg: TrainConfig) -> str:
         keys = ("learning_rate", "epochs", "batch_size", "max_length", "mixed_precision", "freeze_word_embeddings",
                 "fast_dropout")
-        return ", ".join(f"{k} {get(f'{phase}.train.{k}')}" for k in keys)
+        return ", ".join(f"{k} {getattr(cfg, k)}" for k in keys)
 
-    def sizes(phase: str) -> str:
-        caps = get(f"{phase}.data.max_examples", {})
-        shown = {k: v for k, v in caps.items() if v} if isinstance(caps, Mapping) else {}
-        return ", ".join(f"{k} ≤ {v}" for k, v in shown.items()) or "all examples"
+    def sizes(data: TaskData) -> str:
+        return ", ".join(f"{k} ≤ {v}" for k, v in data.max_examples.items() if v) or "all examples"
 
     def overrides() -> str:
         """Each task's own settings (intermediate.overrides.<task>), where it has any."""
-        per_task = get("intermediate.overrides", {})
         shown = []
-        for task in get("intermediate.tasks", []):
-            tree = (per_task.get(task) or {}) if isinstance(per_task, Mapping) else {}
-            flat = {k: v for k, v in flatten(tree) if v != {}}  # an empty mapping sets nothing
+        for task in inter.tasks:
+            own = inter.overrides.get(task, TaskOverrides())
+            flat = {k: v for k, v in flatten({"data": own.data, "train": own.train}) if v != {}}  # {} sets nothing
             if flat:
                 shown.append(f"`{task}`: " + ", ".join(f"{k} {v}" for k, v in flat.items()))
         return "; ".join(shown) or "none (every task uses the settings above)"
 
-    source = get("data.source")
+    source = params.data.source
     return {
-        "encoder": f"`{get('model.name')}`",
-        "data source": f"`{source}`" + (f" (`{get('data.local_dir')}`)" if source == "local" else ""),
-        "intermediate tasks": ", ".join(f"`{t}`" for t in get("intermediate.tasks", []))
-                              + "".join(f"; ⚠ {line}" for line in unmatched_controls(get("intermediate.tasks", []),
-                                                                                   get("intermediate.overrides", {}))),
-        "intermediate training": f"{train('intermediate')}; data: {sizes('intermediate')}",
+        "encoder": f"`{params.model.name}`",
+        "data source": f"`{source}`" + (f" (`{params.data.local_dir}`)" if source == "local" else ""),
+        "intermediate tasks": ", ".join(f"`{t}`" for t in inter.tasks)
+                              + "".join(f"; ⚠ {line}" for line in unmatched_controls(inter.tasks, inter.overrides)),
+        "intermediate training": f"{train(inter.train)}; data: {sizes(inter.data)}",
         "per-task intermediate settings": overrides(),
-        "target training (English PAWS-X)": f"{train('target')}; data: {sizes('target')}"
-                                            + (f" from `{files}`" if (files := get("target.data.local.train", None)) else ""),
-        "perturbation families": ", ".join(f"`{f}`" for f in get("perturb.families", {})),
+        "target training (English PAWS-X)": f"{train(target.train)}; data: {sizes(target.data)}"
+                                            + (f" from `{files}`" if (files := target.data.local.get("train")) else ""),
+        "perturbation families": ", ".join(f"`{f}`" for f in params.perturb.families),
         "evaluation": ("clean: every test item; perturbation families: "
                        + (f"{cap} test items per language (a fixed subsample, the same ids in every language and "
-                          "family)" if (cap := get("eval.max_examples", 0)) else "every test item")),
-        "adaptive attack": (f"{get('attack.max_examples')} test items per language (0 = all), "
-                            f"at most {get('attack.query_budget')} queries per pair and "
-                            f"{get('attack.max_edit_share')} of its word units edited; candidate sources: "
-                            + ", ".join(f"`{k}`" for k in (get("attack.sources", {}) or {}))
-                            if isinstance(get("attack", None), Mapping) else "not run"),
+                          "family)" if (cap := params.eval.max_examples) else "every test item")),
+        "adaptive attack": (f"{attack.max_examples} test items per language (0 = all), "
+                            f"at most {attack.query_budget} queries per pair and "
+                            f"{attack.max_edit_share} of its word units edited; candidate sources: "
+                            + ", ".join(f"`{k}`" for k in attack.sources)),
     }

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from xstilts.attack.metrics import attack_arrays, read_results
 from xstilts.schema import NO_INTERMEDIATE, is_control
-from xstilts.errors import ParamsError, XstiltsError
-from xstilts.params import lookup
+from xstilts.errors import XstiltsError
 from xstilts.robustness import COMPACT_SUFFIX, RunArrays, load_predictions, prediction_files
 
 RUN_NAME = re.compile(r"^(?P<task>.+)-s(?P<seed>\d+)$")
@@ -28,13 +27,8 @@ class Run:
     arrays: RunArrays
 
 
-def selected_runs(params: Mapping) -> list[str]:
+def selected_runs(tasks: Sequence[str], seeds: Sequence[int]) -> list[str]:
     """The run names params select: `<task>-s<seed>` for every intermediate task × seed."""
-    tasks, seeds = lookup(params, "intermediate.tasks"), lookup(params, "seeds")
-    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) for t in tasks):
-        raise ParamsError("intermediate.tasks", f"expected a non-empty list of task names, got {tasks!r}")
-    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-        raise ParamsError("seeds", f"expected a non-empty list of integers, got {seeds!r}")
     return [f"{task}-s{seed}" for task in tasks for seed in seeds]
 
 

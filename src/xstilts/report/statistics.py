@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from xstilts.errors import ParamsError
+from xstilts.config import ReportConfig
 from xstilts.metrics import definitions as d
 from xstilts.metrics.definitions import Resampled
 from xstilts.report.inference import (
@@ -47,22 +47,6 @@ MATCHED_FLIP = "matched_flip"  # the flip rate on items both compared runs get r
 # Metrics bounded by 0 and 1 (a Student interval is clipped to them).
 RATES = frozenset({"accuracy", FLIP, "consistency", "flip_rate", "clean_accuracy", "robust_accuracy", "success_rate",
                    "accuracy_under_attack", "crosslingual_consistency"})
-
-
-@dataclass(frozen=True)
-class ReportConfig:
-    """`report` in params.yaml."""
-
-    bootstrap_samples: int = 2000
-    confidence: float = 0.95
-    seed: int = 13
-    notes: str = ""  # a committed Markdown file (e.g. the discussion of a real run) to include
-
-    def check(self, key: str) -> None:
-        if self.bootstrap_samples < 100:
-            raise ParamsError(f"{key}.bootstrap_samples", f"must be >= 100, got {self.bootstrap_samples!r}")
-        if not 0.5 <= self.confidence < 1:
-            raise ParamsError(f"{key}.confidence", f"must be in [0.5, 1), got {self.confidence!r}")
 
 
 @dataclass(frozen=True)
