@@ -18,7 +18,7 @@ every family. (Not to be confused with `xstilts.configs`: named configurations, 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -39,6 +39,28 @@ class Partial(Generic[T]):
 def expects(text: str, default_factory: Any) -> Any:
     """A field whose wrong-type error reads `expected <text>, got ...` (a list of what, and why)."""
     return field(default_factory=default_factory, metadata={"expected": text})
+
+
+# Range checks for the dataclasses' `check(key)`, here and in the perturbation families and attack sources.
+
+def require(ok: bool, key: str, problem: str) -> None:
+    """Raise ParamsError(key, problem) unless ok."""
+    if not ok:
+        raise ParamsError(key, problem)
+
+
+def check_rate(value: float, key: str, low: float = 0.0) -> None:
+    require(low <= value <= 1.0, key, f"must be in [{low}, 1], got {value}")
+
+
+def check_choice(value: str, choices: Sequence[str], key: str) -> None:
+    require(value in choices, key, f"must be one of {', '.join(choices)}; got {value!r}")
+
+
+def check_subset(values: Sequence[str], choices: Sequence[str], key: str) -> None:
+    require(len(values) > 0, key, "must not be empty")
+    for v in values:
+        require(v in choices, key, f"unknown {v!r} (known: {', '.join(choices)})")
 
 
 def _above(obj: Any, key: str, names: tuple[str, ...], floor: int = 0, op: str = ">") -> None:

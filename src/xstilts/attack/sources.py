@@ -15,9 +15,9 @@ from typing import Any
 
 from xstilts.attack.embeddings import NeighbourIndex, same_case
 from xstilts.attack.units import CJK, LANG_SCRIPTS, Unit
+from xstilts.config import check_subset, require
 from xstilts.errors import ParamsError
 from xstilts.params import build
-from xstilts.perturb.base import check_subset, require
 from xstilts.schema import LANGUAGES
 from xstilts.text.edits import Edit
 from xstilts.text.lexicon import Lexicon, lexicon_for, norm

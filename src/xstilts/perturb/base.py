@@ -1,10 +1,11 @@
-"""Helpers every perturbation family shares: markers, sentence choice, edit counts, family params.
+"""Helpers every perturbation family shares: sentence choice, edit counts, family params.
 
 The text toolkit (`xstilts.text`) holds what families change text with: `Edit`s and `apply_edits`
 (`xstilts.text.edits`) and the per-example random stream `Stream` (`xstilts.text.stream`), keyed on
 (family, seed, lang, id) by the pipeline. This module holds what only families need: which sentence
 to edit, how many units a rate means, and the params every family has (`BaseParams`, built and
-checked from params.yaml by `xstilts.params.build`, with each family's `check` for ranges).
+checked from params.yaml by `xstilts.params.build`, with each family's `check` for ranges, written
+with `xstilts.config`'s `require`/`check_*`).
 
     params = build(CharNoiseParams, {"rate": 0.1}, "perturb.families.char_noise")
     n_edits(params.rate, 12)  # -> 1
@@ -13,15 +14,12 @@ checked from params.yaml by `xstilts.params.build`, with each family's `check` f
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from xstilts.errors import ParamsError
 from xstilts.text.stream import Stream
 
-# Sentences that are markers, not text: untranslated (`NS`, `ns`) or unknown (`WL`, `WORA`) rows
-# of PAWS-X. They are never perturbed and make the example not eligible.
+# Which sentence(s) of a pair a family edits (markers, `xstilts.text.pairs.is_marker`, never).
 SENTENCE_CHOICES = ("both", "first", "second", "either")
 
 
@@ -64,23 +62,3 @@ def params_dict(params: BaseParams) -> dict[str, Any]:
     return {
         f.name: list(v) if isinstance(v := getattr(params, f.name), tuple) else v for f in dataclasses.fields(params)
     }
-
-
-def require(ok: bool, key: str, problem: str) -> None:
-    """Raise ParamsError(key, problem) unless ok."""
-    if not ok:
-        raise ParamsError(key, problem)
-
-
-def check_rate(value: float, key: str, low: float = 0.0) -> None:
-    require(low <= value <= 1.0, key, f"must be in [{low}, 1], got {value}")
-
-
-def check_choice(value: str, choices: Sequence[str], key: str) -> None:
-    require(value in choices, key, f"must be one of {', '.join(choices)}; got {value!r}")
-
-
-def check_subset(values: Sequence[str], choices: Sequence[str], key: str) -> None:
-    require(len(values) > 0, key, "must not be empty")
-    for v in values:
-        require(v in choices, key, f"unknown {v!r} (known: {', '.join(choices)})")

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xstilts.config import check_choice, check_rate, require
 from xstilts.perturb.base import (
     SENTENCE_CHOICES,
     BaseParams,
-    check_choice,
-    check_rate,
     n_edits,
-    require,
     sentences_to_edit,
 )
 from xstilts.perturb.family import Corpus, Family

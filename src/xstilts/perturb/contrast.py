@@ -20,12 +20,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from xstilts.config import check_choice, check_subset, require
 from xstilts.perturb.base import (
     SENTENCE_CHOICES,
     BaseParams,
-    check_choice,
-    check_subset,
-    require,
     sentences_to_edit,
 )
 from xstilts.perturb.entity_number import NameResources, entity_mentions, names_summary, needs_evidence, prepare_names

@@ -22,7 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from xstilts.perturb.base import BaseParams, check_rate, check_subset, n_edits, require
+from xstilts.config import check_rate, check_subset, require
+from xstilts.perturb.base import BaseParams, n_edits
 from xstilts.perturb.evidence import (
     NameEvidence,
     evidence_languages,

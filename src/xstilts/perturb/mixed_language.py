@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xstilts.perturb.base import BaseParams, check_choice, require
+from xstilts.config import check_choice, require
+from xstilts.perturb.base import BaseParams
 from xstilts.perturb.family import Corpus, Family
 from xstilts.schema import LANGUAGES, PRESERVING
 from xstilts.text.edits import Edit

@@ -25,14 +25,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from xstilts.config import check_choice, check_rate, check_subset, require
 from xstilts.perturb.base import (
     SENTENCE_CHOICES,
     BaseParams,
-    check_choice,
-    check_rate,
-    check_subset,
     n_edits,
-    require,
     sentences_to_edit,
 )
 from xstilts.perturb.family import Family

@@ -3,8 +3,9 @@
     from xstilts.text.pairs import make_example, parallel_units
     ex = make_example("de", {"id": "7", "sentence1": "…", "sentence2": "…", "label": 1})
 
-PAWS-X's translated rows hold a marker instead of a sentence where translation failed
-(`UNTRANSLATED_MARKERS`); nothing is ever edited in or learned from such a sentence.
+PAWS-X's rows hold a marker instead of a sentence where translation failed (`NS`, `ns`) or the
+text is unknown (`WL`, `WORA`): `UNTRANSLATED_MARKERS`. Nothing is ever edited in or learned from
+such a sentence, and a family treats its example as not eligible.
 """
 
 from __future__ import annotations
