@@ -149,3 +149,41 @@ def test_levers_speed_accuracy_and_eval_tables(levers, tmp_path):
                          "train_examples": 32, "speed": speed, "accuracy": acc, "eval_speed": ev,
                          "eval_examples": 42, "eval_model": "tiny"})
     assert "+ fused AdamW" in text and "changed" in text and "+ batch 128" in text
+
+
+def test_op_profile_classes_add_up_on_the_tiny_model(tmp_path):
+    """bench/op_profile.py on the tiny BERT: every op lands in one class, the classes sum to the
+    profiled time, and the JSON records the machine, the dtype and the share of peak inputs."""
+    import json
+
+    from click.testing import CliRunner
+
+    spec = importlib.util.spec_from_file_location("bench_op_profile", ROOT / "bench/op_profile.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.op_class("aten::addmm") == "matmul" and module.op_class("aten::native_layer_norm") == "norm+activation"
+    assert module.op_class("aten::_fused_adamw_") == "optimizer" and module.op_class("aten::random_") == "dropout"
+    assert module.op_class("aten::something_new") == "other"
+
+    encoder = make_tiny_encoder(tmp_path / "encoder")
+    prepared = tmp_path / "prepared"
+    for split, langs in (("train", ["en"]), ("test", ["en", "de"])):
+        (prepared / split).mkdir(parents=True)
+        for lang in langs:
+            rows = toy_rows(48, seed=len(lang))
+            (prepared / split / f"{lang}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    params = tmp_path / "params.yaml"
+    params.write_text("target:\n  train:\n    mixed_precision: 'no'\n    batch_size: 8\n    max_length: 32\n")
+    out = tmp_path / "profile.json"
+    try:
+        result = CliRunner().invoke(module.main, ["--prepared", str(prepared), "--model", str(encoder), "--params",
+                                                  str(params), "--steps", "2", "--warmup", "1", "--eval-examples", "16",
+                                                  "--json", str(out)])
+    finally:
+        module.fresh_accelerate_state()
+    assert result.exit_code == 0, result.output
+    res = json.loads(out.read_text())
+    assert res["training"]["dtype"] == "no" and res["training"]["flop_per_s"] > 0
+    assert res["evaluation"]["pairs"] == 32 and res["machine"]["threads"] >= 1
+    assert set(res["training"]["ms_per_step_by_class"]) <= {c for c, _ in module.OP_CLASSES} | {"other"}
+    assert "matmul" in res["training"]["ms_per_step_by_class"] and "% of peak" in result.output
