@@ -28,41 +28,48 @@ class NeighbourIndex:
         self.sentencepiece = any(t.startswith(SPIECE) for t in self.tokens if t)
         self._tables: dict[frozenset[str], tuple[torch.Tensor, list[str]]] = {}
         self._memo: dict[tuple, list[str]] = {}
+        self._words: dict[frozenset[str], tuple[list[int], dict[str, None]]] | None = None
 
     @classmethod
     def of_model(cls, model, tokenizer) -> NeighbourIndex:
         return cls(model.get_input_embeddings().weight, tokenizer)
 
-    def _surface(self, token: str, scripts: frozenset[str]) -> str | None:
-        """The word a vocabulary entry spells, if it is a whole word of `scripts`."""
+    def _word(self, token: str) -> tuple[str, frozenset[str]] | None:
+        """The whole word a vocabulary entry spells and its script set, if it can stand for one: in a
+        SentencePiece vocabulary a word-initial piece, or any piece of a CJK script (no spaces
+        there); in a WordPiece vocabulary a non-continuation piece. Letters only, at least two
+        (single letters and single kana/Han are fragments and particles, not words)."""
         if self.sentencepiece:
             initial = token.startswith(SPIECE)
             word = token[1:] if initial else token
-            if not initial and not scripts <= CJK:  # space-separated scripts: word pieces only
-                return None
         else:
             if token.startswith("##"):
                 return None
-            word = token
-        if not word or not word.isalpha() or scripts_of(word) != scripts:
+            initial, word = True, token
+        if len(word) < 2 or not word.isalpha():
             return None
-        if len(word) < 2:  # single letters and single kana/Han: fragments and particles, not words
+        scripts = scripts_of(word)
+        if not initial and not scripts <= CJK:  # space-separated scripts: word pieces only
             return None
-        return word
+        return word, scripts
 
     def _table(self, scripts: frozenset[str]) -> tuple[torch.Tensor, list[str]]:
-        if scripts not in self._tables:
-            ids, surfaces, seen = [], [], set()
+        """The unit-length embeddings and surfaces of the distinct words whose script set is
+        `scripts`, in vocabulary order. One pass over the vocabulary sorts every entry by its script
+        set, so each further script set costs a lookup, not another pass over 250k entries."""
+        if self._words is None:
+            self._words = {}
             for i, token in enumerate(self.tokens):
-                if i in self.special or token is None:
-                    continue
-                word = self._surface(token, scripts)
-                if word is not None and word not in seen:
-                    seen.add(word)
-                    ids.append(i)
-                    surfaces.append(word)
+                found = None if i in self.special or token is None else self._word(token)
+                if found is not None:
+                    ids, surfaces = self._words.setdefault(found[1], ([], {}))
+                    if found[0] not in surfaces:
+                        surfaces[found[0]] = None
+                        ids.append(i)
+        if scripts not in self._tables:
+            ids, surfaces = self._words.get(scripts, ([], {}))
             matrix = torch.nn.functional.normalize(self.embeddings[ids], dim=1) if ids else torch.zeros(0, 1)
-            self._tables[scripts] = (matrix, surfaces)
+            self._tables[scripts] = (matrix, list(surfaces))
         return self._tables[scripts]
 
     def vector(self, word: str) -> torch.Tensor | None:
