@@ -59,6 +59,7 @@ from xstilts.config import TrainConfig  # noqa: E402
 from xstilts.evaluation import load_eval_sets, predict_sets, reference_label  # noqa: E402
 from xstilts.modeling import PairCollator, encode_pairs, load_classifier, load_tokenizer  # noqa: E402
 from xstilts.params import read_params  # noqa: E402
+from xstilts.schema import CLEAN  # noqa: E402
 from xstilts.training import train_classifier  # noqa: E402
 
 
@@ -162,7 +163,7 @@ def eval_speed(model_dir: Path, prepared: Path, test_examples: int, max_length: 
     """Inference levers on the clean test sets of every language: padding and sorting, bf16, batch
     size (all under inference_mode in xstilts' `predict_sets`), with argmax agreement to the first."""
     sets = load_eval_sets(prepared / "test", None, LANGUAGES, max_examples=test_examples, seed=seed,
-                          variants=["clean"], sample_clean=True)
+                          variants=[CLEAN], sample_clean=True)
     rows = [r for s in sets for r in s.rows]
     out, first = [], None
     for name, precision, batch in EVAL_LEVERS:
@@ -197,7 +198,7 @@ def accuracy_runs(seed: int) -> list[tuple[str, Lever, int]]:
 def accuracy(model_dir: Path, prepared: Path, train_rows, val_rows, cfg: TrainConfig, seed: int, work: Path,
              test_examples: int, eval_batch_size: int) -> list[dict]:
     sets = load_eval_sets(prepared / "test", None, LANGUAGES, max_examples=test_examples, seed=seed,
-                          variants=["clean"], sample_clean=True)
+                          variants=[CLEAN], sample_clean=True)
     labels = [np.array([reference_label(r) for r in s.rows]) for s in sets]
     out, reference = [], None
     for i, (name, lever, run_seed) in enumerate(accuracy_runs(seed)):

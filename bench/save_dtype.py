@@ -20,7 +20,7 @@ import torch
 
 from xstilts.evaluation import load_eval_sets, predict_sets
 from xstilts.modeling import load_classifier, load_tokenizer
-from xstilts.schema import LANGUAGES
+from xstilts.schema import CLEAN, LANGUAGES
 
 
 def weights_mb(model_dir: Path) -> float:
@@ -32,7 +32,7 @@ def weights_mb(model_dir: Path) -> float:
 @click.option("--test", "test_dir", type=click.Path(path_type=Path, exists=True), required=True)
 @click.option("--max-examples", type=int, default=500, show_default=True, help="test items per language (0 = all)")
 def main(model_dir: Path, test_dir: Path, max_examples: int) -> None:
-    sets = load_eval_sets(test_dir, None, list(LANGUAGES), max_examples, 13, ["clean"], sample_clean=True)
+    sets = load_eval_sets(test_dir, None, list(LANGUAGES), max_examples, 13, [CLEAN], sample_clean=True)
     gold = np.concatenate([[r["label"] for r in s.rows] for s in sets])
 
     def predict(path: Path) -> np.ndarray:

@@ -53,7 +53,7 @@ from xstilts.evaluation import EvalSet, predict_sets
 from xstilts.io import read_jsonl
 from xstilts.modeling import encode_pairs, load_classifier, load_tokenizer, resolve_mixed_precision
 from xstilts.params import read_params
-from xstilts.schema import LANGUAGES
+from xstilts.schema import CLEAN, LANGUAGES
 from xstilts.training import train_classifier
 
 LABELS = ("not_paraphrase", "paraphrase")
@@ -392,7 +392,7 @@ def main(prepared, model_dir, params_path, train_examples, val_examples, batch_s
             checkpoint = eval_model or checkpoint
             if checkpoint is None:
                 raise click.UsageError("evaluation needs --eval-model or the checkpoint trained in (a)")
-            sets = [EvalSet(lang, "clean", "clean", read_rows(prepared / "test" / f"{lang}.jsonl", eval_examples))
+            sets = [EvalSet(lang, CLEAN, CLEAN, read_rows(prepared / "test" / f"{lang}.jsonl", eval_examples))
                     for lang in LANGUAGES]
             res["evaluation"] = eval_bench(checkpoint, sets, params.eval.batch_size, params.eval.mixed_precision,
                                            eval_baseline_batch, max_length)

@@ -17,13 +17,13 @@ from tiny_model import make_tiny_encoder
 
 from xstilts.attack.metrics import attack_arrays, attack_metrics
 from xstilts.attack.run import PairScorer, attack_language, drive
-from xstilts.attack.search import FAILED, SKIPPED, SUCCESSFUL, SearchConfig, Target, attack_pair
+from xstilts.attack.search import FAILED, SKIPPED, SUCCESSFUL, SearchConfig, attack_pair
 from xstilts.attack.sources import SOURCES, parse_sources
 from xstilts.attack.units import pair_units
 from xstilts.config import AttackConfig
 from xstilts.errors import ParamsError
 from xstilts.metrics import definitions as d
-from xstilts.text.pairs import make_example
+from xstilts.text.pairs import Example, make_example
 from xstilts.robustness import ATTACK, metric
 from xstilts.text.edits import Edit, apply_edits
 
@@ -65,7 +65,7 @@ def _attack(target, budget=50, share=0.5, table=None, trigger="alpha", common=fr
 
 
 def test_greedy_search_finds_the_one_word_that_matters_and_confirms_it_alone():
-    t = Target("1", "en", 1, "bravo charlie delta", "echo alpha foxtrot golf")
+    t = Example("1", "en", "bravo charlie delta", "echo alpha foxtrot golf", 1)
     outcome, scorer, units = _attack(t, table={"alpha": ["alfa", "fox"], "echo": ["eco"], "golf": ["gulf"]})
     assert outcome.status == SUCCESSFUL and outcome.adversarial == (t.sentence1, "echo alfa foxtrot golf")
     assert [e.after for e in outcome.edits] == ["alfa"]  # importance ranked `alpha` first: one edit
@@ -76,14 +76,14 @@ def test_greedy_search_finds_the_one_word_that_matters_and_confirms_it_alone():
 
 
 def test_initially_wrong_pairs_are_skipped_after_one_query():
-    t = Target("1", "en", 0, "bravo", "alpha")  # the fake model says 1
+    t = Example("1", "en", "bravo", "alpha", 0)  # the fake model says 1
     outcome, scorer, _ = _attack(t, table={"alpha": ["alfa"]})
     assert outcome.status == SKIPPED and outcome.queries == scorer.forwarded == 1
 
 
 @pytest.mark.parametrize("budget", range(2, 16))
 def test_the_budget_holds_for_every_budget(budget):
-    t = Target("7", "en", 1, "bravo charlie delta echo", "golf hotel alpha india juliet kilo")
+    t = Example("7", "en", "bravo charlie delta echo", "golf hotel alpha india juliet kilo", 1)
     table = {w: [w + "x", w + "y", w + "z"] for w in WORDS}
     table["alpha"] = ["q1", "q2", "q3", "alfa"]  # the flip is the last candidate of the word
     outcome, scorer, _ = _attack(t, budget=budget, table=table)
@@ -93,7 +93,7 @@ def test_the_budget_holds_for_every_budget(budget):
 
 def test_edit_share_and_protected_names_and_numbers():
     # `Quebec` and `1999` occur in both sentences: protected; 10 units, share 0.2 -> at most 2 edits.
-    t = Target("3", "en", 1, "Quebec bravo charlie 1999 delta", "echo Quebec alpha foxtrot 1999 golf hotel")
+    t = Example("3", "en", "Quebec bravo charlie 1999 delta", "echo Quebec alpha foxtrot 1999 golf hotel", 1)
     units, protected = pair_units(t.sentence1, t.sentence2, "en", frozenset())
     assert len(units) == 10 and not [u for u in units if u.text == "Quebec" and u.editable]
     spans = lambda text: sorted((text.index(w), text.index(w) + len(w)) for w in ("Quebec", "1999"))  # noqa: E731
@@ -109,7 +109,7 @@ def test_edit_share_and_protected_names_and_numbers():
     s1, s2 = outcome.adversarial
     assert (s1.count("Quebec"), s2.count("Quebec"), s1.count("1999"), s2.count("1999")) == (1, 1, 1, 1)
     # A pair too short for one edit at this share is not attacked beyond its first prediction.
-    short = Target("4", "en", 1, "bravo", "alpha")
+    short = Example("4", "en", "bravo", "alpha", 1)
     outcome, scorer, _ = _attack(short, share=0.2, table={"alpha": ["alfa"]})
     assert outcome.status == FAILED and scorer.forwarded == 1
 

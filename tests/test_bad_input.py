@@ -208,12 +208,12 @@ def _incomplete_encoder(tmp: Path, encoder: Path, remove: str) -> Path:
     return copy
 
 
-def _intermediate(tmp: Path, encoder: Path, over: dict) -> tuple[list[str], Path]:
+def _intermediate(tmp: Path, encoder: Path, over: dict, task: str = "anli") -> tuple[list[str], Path]:
     prepared, _, _ = toy_target_inputs(tmp, encoder, batch_size=8)
     params = tmp / "params-inter.yaml"
     params.write_text(yaml.safe_dump({"intermediate": {"train": {"epochs": 1}, "overrides": {"anli": {"train": over}}}}))
     out = tmp / "inter-out"
-    return ["stages/intermediate.py", "--task", "anli", "--seed", "1", "--prepared", str(prepared), "--pretrained",
+    return ["stages/intermediate.py", "--task", task, "--seed", "1", "--prepared", str(prepared), "--pretrained",
             str(encoder), "--out", str(out), "--params", str(params)], out
 
 
@@ -266,6 +266,8 @@ MODEL_CASES = [
      r"params\.yaml: target\.train\.mixed_precision: 'fp8' is not one of auto, no, fp16, bf16"),
     ("override-batch-size-zero", lambda t, e: _intermediate(t, e, {"batch_size": 0}),
      r"params\.yaml: intermediate\.overrides\.anli\.train\.batch_size: must be > 0, got 0"),
+    ("task-name-with-a-dot", lambda t, e: _intermediate(t, e, {}, task="a.b"),
+     r"intermediate\.overrides\.a\.b\.train: not a params key \('b' is not a key there; see xstilts\.config\.Params\)"),
     ("missing-prepared-data", lambda t, e: _target(t, e, drop_manifest=True), r".*/prepared/manifest\.json: missing — .*"),
     ("missing-model-dir", lambda t, e: _target(t, e, pointer=t / "no-such-encoder"),
      r".*/no-such-encoder: model directory does not exist — the encoder to fine-tune"),

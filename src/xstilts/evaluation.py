@@ -41,7 +41,7 @@ from xstilts.modeling import (
     sorted_loader,
 )
 from xstilts.sampling import subsample
-from xstilts.schema import CLEAN, EFFECTS
+from xstilts.schema import CLEAN, EFFECTS, read_prepared
 from xstilts.tokencache import encode_pairs_cached
 
 
@@ -60,7 +60,7 @@ def load_eval_sets(clean_dir: Path, variants_dir: Path | None, languages: Sequen
     of a seeded subsample of the first language's clean test ids (the same items for every family
     and language); the clean test set stays whole unless `sample_clean` (benches that score a
     sample of the clean test set)."""
-    clean = {lang: [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")] for lang in languages}
+    clean = {lang: read_prepared(clean_dir / f"{lang}.jsonl") for lang in languages}
     if variants is None:
         found = sorted(p.name for p in variants_dir.iterdir() if p.is_dir()) if variants_dir and variants_dir.is_dir() else []
         variants = [CLEAN, *found]

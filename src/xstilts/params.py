@@ -101,12 +101,14 @@ def _type_at(key: str) -> tuple[Any, type | None]:
     tp: Any = Params
     parent = None
     for part in key.split("."):
-        if dataclasses.is_dataclass(tp):
-            tp, parent = typing.get_type_hints(tp)[part], tp
+        hints = typing.get_type_hints(tp) if dataclasses.is_dataclass(tp) else {}
+        if part in hints:
+            tp, parent = hints[part], tp
         elif typing.get_origin(tp) in (dict, Mapping):
             tp, parent = typing.get_args(tp)[1], None
         else:
-            raise KeyError(f"{key}: not a key of xstilts.config.Params")
+            # A key built from a command-line value (a task name with a dot, say): one line, no traceback.
+            raise XstiltsError(f"{key}: not a params key ({part!r} is not a key there; see xstilts.config.Params)")
     return tp, parent
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,6 @@ from xstilts.attack.search import (
     BudgetExceeded,
     Outcome,
     SearchConfig,
-    Target,
     attack_pair,
 )
 from xstilts.attack.sources import SOURCES, LexiconParams, SourceContext, SourceParams
@@ -163,7 +161,7 @@ def drive(attacks: Iterable[Attack], scorer: PairScorer, concurrency: int, budge
     return [outcomes[i] for i in range(slots)]
 
 
-def record(target: Target, outcome: Outcome) -> dict[str, Any]:
+def record(target: Example, outcome: Outcome) -> dict[str, Any]:
     """One line of results.jsonl."""
     success = outcome.status == SUCCESSFUL
     original = int(np.argmax(outcome.original_probabilities))
@@ -201,7 +199,7 @@ def _candidates(params: Mapping[str, SourceParams], resources: Mapping[str, Any]
 
 def language_attacks(rows: Sequence[Mapping[str, Any]], lang: str, validation: Mapping[str, Sequence[Example]],
                      scorer: PairScorer, cfg: AttackConfig,
-                     params: Mapping[str, SourceParams]) -> tuple[list[Target], Iterator[Attack]]:
+                     params: Mapping[str, SourceParams]) -> tuple[list[Example], Iterator[Attack]]:
     """The targets of `rows` (prepared test rows of `lang`) and their attacks, made lazily."""
     ctx = SourceContext(lang, validation, scorer.neighbour_index, cfg.seed)
     resources = {name: SOURCES[name].prepare(p, ctx) for name, p in params.items()}
@@ -209,10 +207,7 @@ def language_attacks(rows: Sequence[Mapping[str, Any]], lang: str, validation: M
                           cfg.common_min_df)
     search = SearchConfig(cfg.query_budget, cfg.max_edit_share, cfg.max_candidates, cfg.importance, cfg.seed,
                           scorer.mask_token)
-    targets = []
-    for row in rows:
-        nfc = lambda s: unicodedata.normalize("NFC", s)  # noqa: E731 - as the perturb families
-        targets.append(Target(str(row["id"]), lang, int(row["label"]), nfc(row["sentence1"]), nfc(row["sentence2"])))
+    targets = [make_example(lang, row) for row in rows]  # NFC, as the perturbation families see them
 
     def attacks() -> Iterator[Attack]:
         for t in targets:
@@ -252,7 +247,7 @@ def run_attack(model_dir: Path, prepared_dir: Path, languages: Sequence[str], cf
     scorer = PairScorer(model_dir, max_length, cfg.batch_size, cfg.mixed_precision)
     started = time.perf_counter()
     # Every language's attacks in one stream, so that up to `concurrency` of them share each batch.
-    targets: list[Target] = []
+    targets: list[Example] = []
     streams = []
     for lang in languages:
         found, attacks = language_attacks([r for r in test[lang] if str(r["id"]) in keep], lang, validation, scorer,

@@ -17,6 +17,7 @@ import numpy as np
 from xstilts.attack.metrics import FAILED, SKIPPED, SUCCESSFUL
 from xstilts.attack.units import Span, Unit, max_edits
 from xstilts.text.edits import Edit, apply_edits, overlaps
+from xstilts.text.pairs import Example
 from xstilts.text.scripts import is_blank
 from xstilts.text.stream import Stream
 
@@ -46,18 +47,6 @@ class Budget:
 class Request:
     pairs: list[tuple[str, str]]
     alone: bool = False  # score without padding (batched with pairs of the same length only)
-
-
-@dataclass(frozen=True)
-class Target:
-    id: str
-    lang: str
-    label: int
-    sentence1: str
-    sentence2: str
-
-    def text(self, n: int) -> str:
-        return self.sentence1 if n == 1 else self.sentence2
 
 
 @dataclass(frozen=True)
@@ -110,13 +99,13 @@ def _rounded(p: np.ndarray) -> list[float]:
     return [round(float(x), 6) for x in p]
 
 
-def attack_pair(target: Target, units: Sequence[Unit], protected: dict[int, list[Span]], candidates: Candidates,
+def attack_pair(target: Example, units: Sequence[Unit], protected: dict[int, list[Span]], candidates: Candidates,
                 cfg: SearchConfig) -> Attack:
     """TextFooler's greedy search under a strict query budget (see the package docstring)."""
     budget = Budget(cfg.query_budget)
 
     def pair(edits: Sequence[Edit]) -> tuple[str, str]:
-        s1, s2 = (apply_edits(target.text(n), [e for e in edits if e.sentence == n]) for n in (1, 2))
+        s1, s2 = (apply_edits(target.sentence(n), [e for e in edits if e.sentence == n]) for n in (1, 2))
         return s1, s2
 
     def ask(pairs: list[tuple[str, str]], alone: bool = False) -> Request:
@@ -143,7 +132,7 @@ def attack_pair(target: Target, units: Sequence[Unit], protected: dict[int, list
     scored = sorted(order[:n_scored], key=lambda u: (u.sentence, u.start))
     ranked: list[Unit] = []
     if scored:
-        probs = yield ask([pair([removal(u, target.text(u.sentence), cfg.importance, cfg.mask_token)]) for u in scored])
+        probs = yield ask([pair([removal(u, target.sentence(u.sentence), cfg.importance, cfg.mask_token)]) for u in scored])
         drop = p0[y] - probs[:, y]
         ranked = [scored[i] for i in sorted(range(len(scored)), key=lambda i: -drop[i])]  # stable: ties by position
     ranked += order[n_scored:]
@@ -155,7 +144,7 @@ def attack_pair(target: Target, units: Sequence[Unit], protected: dict[int, list
             break
         found: list[Edit] = []
         seen: set[tuple] = set()
-        for edit in candidates(unit, target.text(unit.sentence)):
+        for edit in candidates(unit, target.sentence(unit.sentence)):
             if admissible(edit, unit, protected, edits) and (edit.start, edit.end, edit.after) not in seen:
                 seen.add((edit.start, edit.end, edit.after))
                 found.append(edit)

@@ -28,6 +28,10 @@ def _import_evaluate():
     never builds an Evaluator. While `transformers` is marked unimportable, evaluate takes its own
     "transformers not installed" path; the mark is removed at once, so a later `import transformers`
     works. If transformers is loaded already, it costs nothing and is used as is.
+
+    Fragile by nature: in a process that imports `evaluate` this way first (a pytest session, say),
+    `evaluate` and `datasets` keep believing transformers is absent, so their transformers-backed
+    features (`evaluate.evaluator`) are unavailable there. Nothing in xstilts uses them.
     """
     if "evaluate" in sys.modules or "transformers" in sys.modules:
         import evaluate

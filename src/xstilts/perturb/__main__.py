@@ -237,7 +237,7 @@ def audit_token_stats(variants: Path, clean_dir: Path, tokenizer_dir: Path, max_
     rows = []
     for family_dir in sorted(p for p in variants.iterdir() if (p / "quality.json").is_file()):
         langs = [p.stem for p in sorted(family_dir.glob("*.jsonl"))]
-        clean = {lang: [r for _, r in read_jsonl(clean_dir / f"{lang}.jsonl")] for lang in langs}
+        clean = {lang: read_prepared(clean_dir / f"{lang}.jsonl") for lang in langs}
         effect, records = _read_family_dir(family_dir, langs)
         flags = _token_flags(tokenizer_dir, family_dir.name, effect, records, clean, max_length)
         for lang, recs in records.items():

@@ -9,6 +9,7 @@
 * `translations`: which words a lexicon replaces and how a translation is written in their place;
 * `keyboards`: keyboard layouts and neighbouring keys;
 * `typos`: script-aware typo operations (keyboard, swap, drop, insert; CJK and jamo edits);
+* `pairs`: the sentence pair (`Example`, `make_example`), untranslated markers, parallel rows;
 * `edits`: the `Edit` type, `apply_edits` and span overlap;
 * `stream`: `Stream`, the seeded random stream every random choice draws from.
 
