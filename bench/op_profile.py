@@ -32,7 +32,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import fresh_accelerate_state, matmul_flops, non_embedding_params, read_rows  # noqa: E402
+from throughput import cpu_facts, fresh_accelerate_state, matmul_flops, non_embedding_params, read_rows  # noqa: E402
 
 from xstilts.config import TrainConfig  # noqa: E402
 from xstilts.evaluation import predict_logits  # noqa: E402
@@ -128,14 +128,6 @@ def profile_evaluation(model_dir: Path, rows, mixed_precision: str, batch_size: 
     return {"dtype": accelerator.mixed_precision, "pairs": len(pairs), "batch_size": batch_size,
             "examples_per_s": len(pairs) / seconds, "flop_per_s": flops / seconds,
             "ms_total_by_class": by_class(prof, 1)}
-
-
-def cpu_facts() -> dict:
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
-    model = re.search(r"model name\s*:\s*(.*)", info)
-    flags = set(re.search(r"flags\s*:\s*(.*)", info).group(1).split()) if "flags" in info else set()
-    return {"cpu": model.group(1) if model else "unknown", "threads": torch.get_num_threads(),
-            "flags": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_vnni"})}
 
 
 def report(res: dict) -> str:

@@ -6,15 +6,18 @@
 One process, one fixed seed, the same model, rows and hyperparameters on both sides:
 
 (a) training: `xstilts.training.train_classifier` (dynamic padding, length-grouped batches, the
-    `target.train` mixed precision and frozen word embeddings of params.yaml) against a plain
-    `transformers.Trainer` in float32 that pads every pair to max_length (no group_by_length, all
-    weights trainable). Both start from the same weights (same seed before the fresh head). Wall
+    `target.train` mixed precision and frozen word embeddings of params.yaml) against two
+    `transformers.Trainer`s, all weights trainable: the naive one (float32, every pair padded to
+    max_length, random batches) and a careful one (bf16 where the CPU computes it natively,
+    train_sampling_strategy="group_by_length", DataCollatorWithPadding). All three start from the
+    same weights (same seed before the fresh head). Wall
     time of the whole call: for xstilts model + tokenizer load, tokenisation, one epoch, ONE
     validation pass over a tiny validation set (--val-examples) and saving the checkpoint; for the
     Trainer model load, tokenisation, building the Trainer and `train()` (no evaluation, no saving).
     The loop-only rates (xstilts' own `train_batches_per_s`, the Trainer's `train_runtime`) are
     printed beside them. FLOPs ≈ 6 × non-embedding parameters × tokens (the word-embedding lookup
-    does no matmul): non-padding tokens for xstilts, padded tokens (n × max_length) for the Trainer.
+    does no matmul): non-padding tokens for xstilts and the careful Trainer, padded tokens
+    (n × max_length) for the naive one.
 (b) evaluation: `xstilts.evaluation.predict_sets` (length-sorted batches of eval.batch_size,
     inference mode, eval.mixed_precision) against a float32 `torch.no_grad` loop over batches padded
     to max_length, on the clean test rows of every language, with the checkpoint trained in (a) or
@@ -27,7 +30,8 @@ One process, one fixed seed, the same model, rows and hyperparameters on both si
     with a cold and then a warm cache (a fresh temporary cache folder, so the user's cache is never
     read), on all prepared English train rows (--train-examples with --quick) and the clean test rows
     of every language (--eval-examples), with the --model tokenizer: pairs/second, warm/plain ratio.
-Plus the measured 2048×2048 matmul FLOP/s (fp32, bf16) and the peak resident memory.
+Plus the CPU model and flags, the measured 2048×2048 matmul FLOP/s (fp32, bf16), the share of it
+training and evaluation reach, and the peak resident memory.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -72,6 +77,15 @@ def fresh_accelerate_state() -> None:
     from accelerate.state import AcceleratorState
 
     AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def cpu_facts() -> dict:
+    """The CPU model, the flags that decide the kernels (bf16/AMX/AVX-512/AVX2) and torch's threads."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    model = re.search(r"model name\s*:\s*(.*)", info)
+    flags = set(m.group(1).split()) if (m := re.search(r"flags\s*:\s*(.*)", info)) else set()
+    return {"cpu": model.group(1) if model else "unknown", "threads": torch.get_num_threads(),
+            "flags": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_vnni"})}
 
 
 def peak_rss_mb() -> float:
@@ -138,35 +152,65 @@ def pad_to_max(tokenizer, rows, max_length: int):
                      max_length=max_length, padding="max_length", return_token_type_ids=False)
 
 
-def train_hf_trainer(model_dir: Path, train_rows, cfg: TrainConfig, seed: int, out_dir: Path) -> dict:
-    """A plain Trainer: float32, pad to max_length, random batches (train_sampling_strategy="random",
-    transformers 5's replacement of group_by_length=False), every weight trainable."""
+class _Unpadded(torch.utils.data.Dataset):
+    """Truncated, unpadded pairs: DataCollatorWithPadding pads each batch to its longest pair."""
+
+    def __init__(self, enc, labels):
+        self.enc, self.labels = enc, labels
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return {"input_ids": self.enc["input_ids"][i], "attention_mask": self.enc["attention_mask"][i],
+                "labels": self.labels[i]}
+
+
+def train_hf_trainer(model_dir: Path, train_rows, cfg: TrainConfig, seed: int, out_dir: Path,
+                     careful: bool = False) -> dict:
+    """A `transformers.Trainer`, every weight trainable.
+
+    naive (careful=False): float32, every pair padded to max_length, random batches
+    (train_sampling_strategy="random", transformers 5's replacement of group_by_length=False).
+    careful: what a careful user sets up: bf16 autocast where the CPU computes it natively (float32
+    elsewhere, as xstilts' `auto`), batches of similar length (train_sampling_strategy=
+    "group_by_length") padded only to their longest pair (DataCollatorWithPadding)."""
     from accelerate.utils import set_seed
-    from transformers import Trainer, TrainingArguments, default_data_collator
+    from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, default_data_collator
 
     fresh_accelerate_state()
     t = time.perf_counter()
     set_seed(seed)  # as train_classifier does before loading: the same fresh head
     tokenizer = load_tokenizer(model_dir)
     model = load_classifier(model_dir, labels=list(LABELS))
-    data = _Padded(pad_to_max(tokenizer, train_rows, cfg.max_length), [int(r["label"]) for r in train_rows])
+    labels = [int(r["label"]) for r in train_rows]
+    bf16 = careful and resolve_mixed_precision("auto") == "bf16"
+    if careful:
+        enc = tokenizer([r["sentence1"] for r in train_rows], [r["sentence2"] for r in train_rows],
+                        truncation="longest_first", max_length=cfg.max_length, return_token_type_ids=False)
+        data, collator = _Unpadded(enc, labels), DataCollatorWithPadding(tokenizer)
+        tokens = sum(len(ids) for ids in enc["input_ids"]) * cfg.epochs  # non-padding, as xstilts counts
+    else:
+        data, collator = _Padded(pad_to_max(tokenizer, train_rows, cfg.max_length), labels), default_data_collator
+        tokens = len(train_rows) * cfg.max_length * cfg.epochs
     steps = math.ceil(len(train_rows) / cfg.batch_size) * cfg.epochs
     args = TrainingArguments(
         output_dir=str(out_dir), per_device_train_batch_size=cfg.batch_size, num_train_epochs=cfg.epochs,
         learning_rate=cfg.learning_rate, weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm,
         warmup_steps=round(cfg.warmup_ratio * steps), seed=seed, use_cpu=not torch.cuda.is_available(),
         eval_strategy="no", save_strategy="no", logging_strategy="no", report_to="none", disable_tqdm=True,
-        dataloader_num_workers=0, train_sampling_strategy="random", bf16=False, fp16=False,
+        dataloader_num_workers=0, train_sampling_strategy="group_by_length" if careful else "random",
+        bf16=bf16, fp16=False,
     )
-    trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=default_data_collator)
+    trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=collator)
     autocast = trainer.accelerator.mixed_precision
-    if autocast != "no":
-        raise RuntimeError(f"the Trainer baseline must run in float32, its accelerator says {autocast!r}")
+    if autocast != ("bf16" if bf16 else "no"):
+        raise RuntimeError(f"the Trainer baseline must run in {'bf16' if bf16 else 'float32'}, its accelerator says {autocast!r}")
     metrics = trainer.train().metrics
     seconds = time.perf_counter() - t
     n = len(train_rows) * cfg.epochs
-    return {"seconds": seconds, "examples": n, "examples_per_s": n / seconds, "tokens": n * cfg.max_length,
-            "loop_examples_per_s": n / metrics["train_runtime"], "dtype": "fp32",
+    return {"seconds": seconds, "examples": n, "examples_per_s": n / seconds, "tokens": tokens,
+            "loop_examples_per_s": n / metrics["train_runtime"], "dtype": "bf16" if bf16 else "fp32",
             "frozen_word_embeddings": False, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -175,14 +219,18 @@ def training_bench(model_dir: Path, train_rows, val_rows, cfg: TrainConfig, seed
     nonemb = non_embedding_params(load_classifier(model_dir, labels=list(LABELS)))
     xs = train_xstilts(model_dir, train_rows, val_rows, cfg, seed, work / "xstilts")
     hf = train_hf_trainer(model_dir, train_rows, cfg, seed, work / "trainer")
-    for r in (xs, hf):
+    careful = train_hf_trainer(model_dir, train_rows, cfg, seed, work / "careful", careful=True)
+    for r in (xs, hf, careful):
         r["model_flops"] = 6 * nonemb * r["tokens"]
         r["flops_per_s"] = r["model_flops"] / r["seconds"]
         key = "bf16" if r["dtype"] == "bf16" else "fp32"
         r["peak_fraction"] = r["flops_per_s"] / peak[key] if peak else float("nan")
         r["peak_dtype"] = key
-    return {"xstilts": xs, "trainer": hf, "ratio": ratio(xs["examples_per_s"], hf["examples_per_s"]),
+    return {"xstilts": xs, "trainer": hf, "careful_trainer": careful,
+            "ratio": ratio(xs["examples_per_s"], hf["examples_per_s"]),
             "loop_ratio": ratio(xs["loop_examples_per_s"], hf["loop_examples_per_s"]),
+            "careful_ratio": ratio(xs["examples_per_s"], careful["examples_per_s"]),
+            "careful_loop_ratio": ratio(xs["loop_examples_per_s"], careful["loop_examples_per_s"]),
             "non_embedding_params": nonemb, "checkpoint": str(work / "xstilts")}
 
 
@@ -200,8 +248,11 @@ def predict_padded(model_dir: Path, rows, batch_size: int, max_length: int) -> n
 
 
 def eval_bench(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixed_precision: str,
-               baseline_batch: int, max_length: int) -> dict:
+               baseline_batch: int, max_length: int, peak: dict[str, float] | None = None) -> dict:
     rows = [r for s in sets for r in s.rows]
+    model = load_classifier(model_dir)
+    flops = 2 * non_embedding_params(model) * sum(encode_pairs(load_tokenizer(model_dir), rows, max_length).lengths)
+    del model
     fresh_accelerate_state()
     t = time.perf_counter()
     xs = np.concatenate(predict_sets(model_dir, sets, batch_size, mixed_precision, max_length))
@@ -216,7 +267,12 @@ def eval_bench(model_dir: Path, sets: Sequence[EvalSet], batch_size: int, mixed_
             "max_prob_diff": float(np.abs(xs - base).max()), "xstilts_batch": batch_size,
             # A near-constant classifier agrees trivially: show how balanced its predictions are.
             "predicted_positive_share": float(np.mean(xs.argmax(1) == 1)), "model": str(model_dir),
-            "xstilts_dtype": resolve_mixed_precision(mixed_precision), "baseline_batch": baseline_batch}
+            "xstilts_dtype": resolve_mixed_precision(mixed_precision), "baseline_batch": baseline_batch,
+            # Model FLOPs (2 x non-embedding params x non-padding tokens) over the whole call (model
+            # load and tokenisation included; bench/op_profile.py times the forward passes alone).
+            "xstilts_flops_per_s": flops / xs_s,
+            "xstilts_peak_fraction": flops / xs_s / peak["bf16" if resolve_mixed_precision(mixed_precision) == "bf16"
+                                                          else "fp32"] if peak else float("nan")}
 
 
 # --- (c) perturbation --------------------------------------------------------------------------
@@ -302,24 +358,29 @@ def tokenization_bench(model_dir: Path, row_sets: dict[str, list[dict]], max_len
 
 def table(res: dict) -> str:
     lines = []
+    if "machine" in res:
+        m = res["machine"]
+        lines.append(f"{m['cpu']} ({', '.join(m['flags'])}), {m['threads']} threads")
     if "matmul" in res:
         m = res["matmul"]
         lines.append(f"matmul 2048x2048 peak: fp32 {m['fp32'] / 1e9:.1f} GFLOP/s, bf16 {m['bf16'] / 1e9:.1f} GFLOP/s")
     if "training" in res:
         tr = res["training"]
         lines += ["", f"(a) training  {tr['xstilts']['examples']} pairs, non-embedding params {tr['non_embedding_params'] / 1e6:.1f}M",
-                  f"  {'':9} {'dtype':5} {'ex/s':>7} {'loop ex/s':>9} {'seconds':>8} {'tokens':>8} {'GFLOP/s':>8} {'of peak':>8} {'peak RSS':>9}"]
-        for name in ("xstilts", "trainer"):
+                  f"  {'':15} {'dtype':5} {'ex/s':>7} {'loop ex/s':>9} {'seconds':>8} {'tokens':>8} {'GFLOP/s':>8} {'of peak':>8} {'peak RSS':>9}"]
+        for name in ("xstilts", "trainer", "careful_trainer"):
             r = tr[name]
-            lines.append(f"  {name:9} {r['dtype']:5} {r['examples_per_s']:7.2f} {r['loop_examples_per_s']:9.2f} "
+            lines.append(f"  {name:15} {r['dtype']:5} {r['examples_per_s']:7.2f} {r['loop_examples_per_s']:9.2f} "
                          f"{r['seconds']:8.1f} {r['tokens']:8d} {r['flops_per_s'] / 1e9:8.1f} "
                          f"{r['peak_fraction']:7.1%} {r['peak_rss_mb']:7.0f}MB")
-        lines.append(f"  ratio xstilts/Trainer: {tr['ratio']:.2f}x whole call, {tr['loop_ratio']:.2f}x loop only")
+        lines.append(f"  ratio xstilts/Trainer: {tr['ratio']:.2f}x whole call, {tr['loop_ratio']:.2f}x loop only; "
+                     f"xstilts/careful Trainer: {tr['careful_ratio']:.2f}x, {tr['careful_loop_ratio']:.2f}x loop only")
     if "evaluation" in res:
         e = res["evaluation"]
         lines += ["", f"(b) evaluation  {e['examples']} pairs",
                   f"  xstilts predict_sets ({e['xstilts_dtype']}, batch {e['xstilts_batch']}, sorted): "
-                  f"{e['xstilts_examples_per_s']:.1f} ex/s ({e['xstilts_seconds']:.1f} s)",
+                  f"{e['xstilts_examples_per_s']:.1f} ex/s ({e['xstilts_seconds']:.1f} s), "
+                  f"{e['xstilts_flops_per_s'] / 1e9:.1f} GFLOP/s = {e['xstilts_peak_fraction']:.1%} of peak (whole call)",
                   f"  plain loop (fp32, batch {e['baseline_batch']}, padded): "
                   f"{e['baseline_examples_per_s']:.1f} ex/s ({e['baseline_seconds']:.1f} s)",
                   f"  ratio {e['ratio']:.2f}x, argmax agreement {e['argmax_agreement']:.2%}, "
@@ -380,6 +441,7 @@ def main(prepared, model_dir, params_path, train_examples, val_examples, batch_s
                   max_length=max_length, evals_per_epoch=1, save_dtype="float32")
     res: dict = {"config": {**asdict(cfg), "seed": seed, "model": str(model_dir), "prepared": str(prepared),
                             "torch_threads": torch.get_num_threads()}}
+    res["machine"] = cpu_facts()
     res["matmul"] = matmul_flops()
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = None
@@ -395,7 +457,7 @@ def main(prepared, model_dir, params_path, train_examples, val_examples, batch_s
             sets = [EvalSet(lang, CLEAN, CLEAN, read_rows(prepared / "test" / f"{lang}.jsonl", eval_examples))
                     for lang in LANGUAGES]
             res["evaluation"] = eval_bench(checkpoint, sets, params.eval.batch_size, params.eval.mixed_precision,
-                                           eval_baseline_batch, max_length)
+                                           eval_baseline_batch, max_length, res["matmul"])
     if "perturbation" not in skip:
         res["perturbation"] = perturb_bench(params.perturb.families, prepared, params.languages)
     if "dvc" not in skip:

@@ -42,7 +42,7 @@ def test_training_evaluation_perturbation_and_table(bench, tmp_path):
     cfg = TrainConfig(learning_rate=1e-3, epochs=1, batch_size=8, warmup_ratio=0.0, mixed_precision="bf16",
                       freeze_word_embeddings=True, evals_per_epoch=1, max_length=32)
     tr = bench.training_bench(encoder, toy_rows(32, 1), toy_rows(8, 2), cfg, 13, tmp_path / "work", peak)
-    for side in ("xstilts", "trainer"):
+    for side in ("xstilts", "trainer", "careful_trainer"):
         r = tr[side]
         assert r["examples"] == 32 and r["seconds"] > 0 and r["tokens"] > 0 and r["peak_rss_mb"] > 0
         assert r["examples_per_s"] == pytest.approx(32 / r["seconds"])
@@ -52,9 +52,15 @@ def test_training_evaluation_perturbation_and_table(bench, tmp_path):
     assert tr["trainer"]["tokens"] == 32 * 32  # padded to max_length
     assert tr["xstilts"]["tokens"] < tr["trainer"]["tokens"]  # only real tokens
     assert tr["ratio"] == pytest.approx(tr["xstilts"]["examples_per_s"] / tr["trainer"]["examples_per_s"])
+    # The careful Trainer: bf16 where this CPU computes it natively, dynamic padding (only real tokens).
+    careful = tr["careful_trainer"]
+    assert careful["dtype"] == ("bf16" if bench.resolve_mixed_precision("auto") == "bf16" else "fp32")
+    assert careful["tokens"] == tr["xstilts"]["tokens"]
+    assert tr["careful_ratio"] == pytest.approx(tr["xstilts"]["examples_per_s"] / careful["examples_per_s"])
 
     sets = [EvalSet(lang, "clean", "clean", toy_rows(10, seed)) for seed, lang in enumerate(("en", "de"))]
-    ev = bench.eval_bench(Path(tr["checkpoint"]), sets, 16, "bf16", 8, 32)
+    ev = bench.eval_bench(Path(tr["checkpoint"]), sets, 16, "bf16", 8, 32, peak)
+    assert ev["xstilts_flops_per_s"] > 0 and 0 < ev["xstilts_peak_fraction"] < math.inf
     assert ev["examples"] == 20 and ev["xstilts_examples_per_s"] > 0 and ev["baseline_examples_per_s"] > 0
     assert ev["ratio"] == pytest.approx(ev["xstilts_examples_per_s"] / ev["baseline_examples_per_s"])
     assert 0 <= ev["argmax_agreement"] <= 1 and ev["max_prob_diff"] >= 0
@@ -66,9 +72,12 @@ def test_training_evaluation_perturbation_and_table(bench, tmp_path):
     for r in pert.values():
         assert r["pairs"] == 12 and r["pairs_per_s"] > 0 and 0 <= r["changed"] <= 12
 
-    text = bench.table({"matmul": peak, "training": tr, "evaluation": ev, "perturbation": pert,
+    machine = bench.cpu_facts()
+    assert machine["cpu"] and machine["threads"] >= 1 and isinstance(machine["flags"], list)
+    text = bench.table({"machine": machine, "matmul": peak, "training": tr, "evaluation": ev, "perturbation": pert,
                         "peak_rss_mb": bench.peak_rss_mb()})
     assert "(a) training" in text and "(b) evaluation" in text and "char_noise" in text
+    assert "careful_trainer" in text and "of peak (whole call)" in text
 
 
 def test_dvc_noop_repro_against_status(bench, tmp_path):
