@@ -12,13 +12,12 @@ from pathlib import Path
 
 import click
 
-from xstilts.errors import ParamsError, cli_errors
+from xstilts.errors import cli_errors
 from xstilts.params import read_params
 from xstilts.report import describe_setup, selected_runs, write_report
 from xstilts.schema import CLEAN
 from xstilts.validity import read_audits, validity
 
-NOTES_DIR = Path("reports/notes")
 # dvc.yaml's `params:` of this stage, `report` first (its own settings fail first).
 PARAMS = ("report", "seeds", "model.name", "data.source", "data.local_dir", "eval.max_examples", "intermediate",
           "target", "perturb.families", "attack")
@@ -38,9 +37,7 @@ def main(predictions_dir: Path, logs_dir: Path | None, attacks_dir: Path | None,
          params_path: str) -> None:
     params = read_params(params_path, PARAMS)
     cfg = params.report
-    notes = Path(cfg.notes) if cfg.notes else None
-    if notes is not None and (notes.parent != NOTES_DIR or not notes.is_file()):
-        raise ParamsError("report.notes", f"{notes}: expected a file in {NOTES_DIR}/ (a dependency of the stage)")
+    notes = Path(cfg.notes) if cfg.notes else None  # its place is checked with the params, its presence on reading
     # The runs and variants params select, not whatever an earlier configuration left in predictions/.
     variants = [CLEAN, *params.perturb.families]
     audits = sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []

@@ -223,6 +223,8 @@ def test_a_stage_checks_only_the_keys_it_reads():
         ({"eval": {"mixed_precision": False}}, "eval", None),  # `no`, unquoted: YAML's boolean is the choice "no"
         ({"perturb": {"families": {"char_noise": 3}}}, "perturb.families", r"perturb.families.char_noise: expected a mapping"),
         ({"model": {}}, "model.name", r"model.name: missing"),
+        ({"report": {"notes": "notes/real.md"}}, "report",
+         r"report.notes: notes/real.md: expected a file in reports/notes/ \(a dependency of the stage\)"),
     ],
 )
 def test_reading_a_key_checks_its_type_and_range(raw, key, message):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Generic, Literal, TypeVar
 
 from xstilts.errors import ParamsError
@@ -29,6 +30,7 @@ T = TypeVar("T")
 
 Precision = Literal["auto", "no", "fp16", "bf16"]  # auto: bf16 where the hardware computes it natively
 DATA_SOURCES = ("fixture", "local", "hub")
+REPORT_NOTES_DIR = "reports/notes"  # the report stage depends on this folder: notes elsewhere would not rerun it
 
 
 class Partial(Generic[T]):
@@ -83,8 +85,13 @@ class DataConfig:
     seed: int = 13  # subsampling and hold-out seed (by example id)
 
     def check(self, key: str) -> None:
-        if self.source not in DATA_SOURCES:
-            raise ParamsError(f"{key}.source", f"unknown source {self.source!r}; choose one of {', '.join(DATA_SOURCES)}")
+        check_data_source(self.source, f"{key}.source")
+
+
+def check_data_source(source: str, key: str = "data.source") -> None:
+    """`data.source` names a known source (also where a source is made from a bare name)."""
+    if source not in DATA_SOURCES:
+        raise ParamsError(key, f"unknown source {source!r}; choose one of {', '.join(DATA_SOURCES)}")
 
 
 @dataclass(frozen=True)
@@ -258,9 +265,13 @@ class ReportConfig:
     bootstrap_samples: int = 2000
     confidence: float = 0.95
     seed: int = 13
-    notes: str = ""  # a committed Markdown file (e.g. the discussion of a real run) to include
+    notes: str = ""  # a committed Markdown file in reports/notes/ (e.g. the discussion of a real run) to include
 
     def check(self, key: str) -> None:
+        if self.notes and (PurePosixPath(self.notes).parent != PurePosixPath(REPORT_NOTES_DIR)
+                           or not self.notes.endswith(".md")):
+            raise ParamsError(f"{key}.notes", f"{self.notes}: expected a file in {REPORT_NOTES_DIR}/ "
+                                              "(a dependency of the stage)")
         if self.bootstrap_samples < 100:
             raise ParamsError(f"{key}.bootstrap_samples", f"must be >= 100, got {self.bootstrap_samples!r}")
         if not 0.5 <= self.confidence < 1:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from xstilts.config import check_data_source
 from xstilts.data.registry import HOLDOUT, DatasetSpec, HubPart, SplitSpec
 from xstilts.errors import DataError, ParamsError, XstiltsError
 from xstilts.io import read_jsonl, read_text_lines
@@ -158,7 +159,8 @@ def make_source(source: str, local_dir: str | os.PathLike[str] | None,
         return LocalSource(root, name="local", params_key=key, overrides=frozen)
     if source == "hub":
         return HubSource()
-    raise ParamsError("data.source", f"unknown source {source!r}; choose one of fixture, local, hub")
+    check_data_source(source)  # raises: the names above are all there are
+    raise AssertionError(source)
 
 
 def canonical_example(raw: RawRow, spec: DatasetSpec, drop_unlabelled: bool) -> Example | None:

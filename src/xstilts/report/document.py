@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from xstilts.config import Params, ReportConfig, TaskData, TaskOverrides, TrainConfig
+from xstilts.config import REPORT_NOTES_DIR, Params, ReportConfig, TaskData, TaskOverrides, TrainConfig
 from xstilts.configs import flatten
 from xstilts.data.registry import unmatched_controls
+from xstilts.errors import ParamsError
 from xstilts.io import atomic_path, write_json
 from xstilts.report.figures import figures_and_plots
 from xstilts.report.inference import format_p, sign_flip_floor
@@ -345,6 +346,8 @@ def write_report(predictions_dir: Path, out_dir: Path, cfg: ReportConfig, logs_d
         attack_runs = load_attack_runs(attacks_dir, stats.runs)
         attack = (Statistics(attack_runs.runs, cfg, stats.footnotes, stats.unlearned, primary_families,
                              stats.controls_that_learned, stats.unchecked), attack_runs)
+    if notes_path and not notes_path.is_file():
+        raise ParamsError("report.notes", f"{notes_path}: expected a file in {REPORT_NOTES_DIR}/ (a dependency of the stage)")
     notes = notes_path.read_text(encoding="utf-8") if notes_path else ""
     figures = figures_and_plots(stats, out_dir)
     text = render(stats, figures, setup or {}, training_facts(logs, stats.runs), notes, attack, validity)
