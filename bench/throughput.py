@@ -135,7 +135,9 @@ def train_xstilts(model_dir: Path, train_rows, val_rows, cfg: TrainConfig, seed:
             "peak_rss_mb": peak_rss_mb()}
 
 
-class _Padded(torch.utils.data.Dataset):
+class _Pairs(torch.utils.data.Dataset):
+    """Tokenised pairs and labels: padded to max_length (naive) or not (the collator pads each batch)."""
+
     def __init__(self, enc, labels):
         self.enc, self.labels = enc, labels
 
@@ -150,20 +152,6 @@ class _Padded(torch.utils.data.Dataset):
 def pad_to_max(tokenizer, rows, max_length: int):
     return tokenizer([r["sentence1"] for r in rows], [r["sentence2"] for r in rows], truncation="longest_first",
                      max_length=max_length, padding="max_length", return_token_type_ids=False)
-
-
-class _Unpadded(torch.utils.data.Dataset):
-    """Truncated, unpadded pairs: DataCollatorWithPadding pads each batch to its longest pair."""
-
-    def __init__(self, enc, labels):
-        self.enc, self.labels = enc, labels
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, i):
-        return {"input_ids": self.enc["input_ids"][i], "attention_mask": self.enc["attention_mask"][i],
-                "labels": self.labels[i]}
 
 
 def train_hf_trainer(model_dir: Path, train_rows, cfg: TrainConfig, seed: int, out_dir: Path,
@@ -188,10 +176,10 @@ def train_hf_trainer(model_dir: Path, train_rows, cfg: TrainConfig, seed: int, o
     if careful:
         enc = tokenizer([r["sentence1"] for r in train_rows], [r["sentence2"] for r in train_rows],
                         truncation="longest_first", max_length=cfg.max_length, return_token_type_ids=False)
-        data, collator = _Unpadded(enc, labels), DataCollatorWithPadding(tokenizer)
+        data, collator = _Pairs(enc, labels), DataCollatorWithPadding(tokenizer)
         tokens = sum(len(ids) for ids in enc["input_ids"]) * cfg.epochs  # non-padding, as xstilts counts
     else:
-        data, collator = _Padded(pad_to_max(tokenizer, train_rows, cfg.max_length), labels), default_data_collator
+        data, collator = _Pairs(pad_to_max(tokenizer, train_rows, cfg.max_length), labels), default_data_collator
         tokens = len(train_rows) * cfg.max_length * cfg.epochs
     steps = math.ceil(len(train_rows) / cfg.batch_size) * cfg.epochs
     args = TrainingArguments(
